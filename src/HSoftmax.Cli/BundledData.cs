@@ -1,0 +1,22 @@
+namespace HSoftmax.Cli;
+
+/// <summary>Finds the files shipped in the repository's corpora/ folder (copied next to the tool on build).</summary>
+internal static class BundledData
+{
+    public const string CorpusFileName = "eltec12-paragraphs.txt";
+
+    /// <summary>The bundled corpus, or null if it is nowhere to be found.</summary>
+    public static string? FindCorpus() => Find(CorpusFileName);
+
+    public static string? Find(string relative)
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "corpora", relative);
+        if (File.Exists(beside) || Directory.Exists(beside)) return beside;
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "corpora", relative);
+            if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,202 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using HSoftmax.Corpus;
+using HSoftmax.Training;
+using HSoftmax.Vectors;
+using Microsoft.Extensions.Logging;
+
+namespace HSoftmax.Cli;
+
+/// <summary><c>hsoftmax train</c>: options named as word2vec users know them, mapped onto <see cref="TrainingOptions"/>.</summary>
+internal static class TrainCommand
+{
+    private static readonly string[] ProbeWords = ["he", "mr", "good", "house", "day", "king", "water"];
+
+    private static readonly Option<string[]> Input = new("--input", "-i")
+    {
+        Description = "Corpus file(s) or folder(s), plain UTF-8 or gzip; one sentence per line. Default: the bundled corpus.",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private static readonly Option<string> Output = new("--output", "-o") { Description = "Where to write the vectors.", DefaultValueFactory = _ => "vectors.txt" };
+    private static readonly Option<string> Format = Choice("--format", "Vectors file format (word2vec text or binary).", "text", "text", "binary");
+    private static readonly Option<string> Model = Choice("--model", "Architecture.", "cbow", "cbow", "skipgram");
+    private static readonly Option<string> Loss = Choice("--loss", "Output layer: hierarchical softmax, negative sampling, or both.", "ns", "hs", "ns", "hs+ns");
+    private static readonly Option<int> Dim = new("--dim") { Description = "Vector dimension.", DefaultValueFactory = _ => 100 };
+    private static readonly Option<int> Window = new("--window") { Description = "Maximum context window (each word draws 1..window).", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> Negative = new("--negative") { Description = "Noise words per prediction (negative sampling).", DefaultValueFactory = _ => 5 };
+    private static readonly Option<double> NsExponent = new("--ns-exponent") { Description = "Exponent of the noise distribution count^e.", DefaultValueFactory = _ => 0.75 };
+    private static readonly Option<double> Sample = new("--sample") { Description = "Subsampling threshold for frequent words; 0 turns it off.", DefaultValueFactory = _ => 1e-3 };
+    private static readonly Option<int> MinCount = new("--min-count") { Description = "Ignore words seen fewer times.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int?> MaxVocab = new("--max-vocab") { Description = "Keep only the N most frequent words." };
+    private static readonly Option<float?> Alpha = new("--alpha") { Description = "Starting learning rate (default 0.025 skip-gram, 0.05 CBOW)." };
+    private static readonly Option<float> MinAlpha = new("--min-alpha") { Description = "Learning rate at the end (linear decay).", DefaultValueFactory = _ => 1e-4f };
+    private static readonly Option<int> Epochs = new("--epochs", "--iter") { Description = "Passes over the corpus.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> Threads = new("--threads") { Description = "Training threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+    private static readonly Option<ulong> Seed = new("--seed") { Description = "Random seed; with --threads 1 a run is exactly repeatable.", DefaultValueFactory = _ => 1UL };
+    private static readonly Option<bool> CbowSum = new("--cbow-sum") { Description = "CBOW: sum the context vectors instead of averaging them." };
+    private static readonly Option<int> MaxSentence = new("--max-sentence-length") { Description = "Cut longer lines into sentences of this many tokens.", DefaultValueFactory = _ => 10_000 };
+    private static readonly Option<string?> SaveVocab = new("--save-vocab") { Description = "Also write the vocabulary ('word count' lines)." };
+    private static readonly Option<string?> ReadVocab = new("--read-vocab") { Description = "Use this vocabulary instead of counting the corpus." };
+    private static readonly Option<bool?> Eval = new("--eval") { Description = "Evaluate the vectors on the bundled analogy and similarity sets (default: on for the bundled corpus)." };
+    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Only errors and the final summary." };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
+        foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
+                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet })
+            command.Options.Add(o);
+        command.SetAction((parse, cancel) => Task.FromResult(Run(parse, Console.Out, Console.Error, cancel)));
+        return command;
+    }
+
+    private static Option<string> Choice(string name, string description, string fallback, params string[] values)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => fallback };
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+
+    internal static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        bool quiet = parse.GetValue(Quiet);
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider(quiet ? LogLevel.Warning : LogLevel.Information, stderr)));
+        var logger = loggerFactory.CreateLogger("hsoftmax");
+        try
+        {
+            string[] inputs = parse.GetValue(Input) ?? [];
+            bool bundled = inputs.Length == 0;
+            if (bundled)
+            {
+                string corpus = BundledData.FindCorpus()
+                    ?? throw new CorpusException($"the bundled corpus corpora/{BundledData.CorpusFileName} was not found; give --input");
+                inputs = [corpus];
+            }
+            var options = new TrainingOptions
+            {
+                Model = parse.GetValue(Model) == "skipgram" ? ModelKind.SkipGram : ModelKind.Cbow,
+                Loss = parse.GetValue(Loss) switch
+                {
+                    "hs" => LossKind.HierarchicalSoftmax,
+                    "ns" => LossKind.NegativeSampling,
+                    _ => LossKind.HierarchicalSoftmax | LossKind.NegativeSampling,
+                },
+                Dim = parse.GetValue(Dim),
+                Window = parse.GetValue(Window),
+                Negative = parse.GetValue(Negative),
+                NegativeExponent = parse.GetValue(NsExponent),
+                Sample = parse.GetValue(Sample),
+                MinCount = parse.GetValue(MinCount),
+                MaxVocab = parse.GetValue(MaxVocab),
+                Alpha = parse.GetValue(Alpha),
+                MinAlpha = parse.GetValue(MinAlpha),
+                Epochs = parse.GetValue(Epochs),
+                Threads = parse.GetValue(Threads),
+                Seed = parse.GetValue(Seed),
+                CbowMean = !parse.GetValue(CbowSum),
+                Corpus = new CorpusOptions { MaxSentenceLength = CheckPositive(parse.GetValue(MaxSentence), "--max-sentence-length") },
+            };
+            options.Validate();
+            var format = parse.GetValue(Format) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
+            string output = parse.GetValue(Output)!;
+            CheckWritable(output);
+            bool evaluate = parse.GetValue(Eval) ?? bundled;
+
+            var clock = Stopwatch.StartNew();
+            var reader = CorpusReader.FromPaths(inputs, options.Corpus);
+            logger.LogInformation("Training {Model} with {Loss} on {Files}: dim {Dim}, window {Window}, sample {Sample}, min-count {MinCount}, {Epochs} epochs, {Threads} threads",
+                options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW", parse.GetValue(Loss), Describe(reader.Files), options.Dim, options.Window,
+                options.Sample, options.MinCount, options.Epochs, options.Threads);
+            var trainer = new CpuTrainer(options, logger);
+            var progress = new ProgressReporter(stderr, logger, quiet);
+            string? readVocab = parse.GetValue(ReadVocab);
+            TrainingResult result = readVocab is null
+                ? trainer.Train(reader, progress, cancel)
+                : trainer.Train(reader, Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab), progress, cancel);
+            progress.Finish();
+
+            if (parse.GetValue(SaveVocab) is string vocabPath) result.Vocabulary.Save(vocabPath);
+            var writeClock = Stopwatch.StartNew();
+            Word2VecFile.Save(result.Vectors, output, format);
+            logger.LogInformation("Wrote {Count:N0} vectors to {Path} ({Format}) in {Seconds:F1} s", result.Vectors.Count, output, format.ToString().ToLowerInvariant(), writeClock.Elapsed.TotalSeconds);
+
+            PrintSummary(stdout, result, options, output, clock.Elapsed);
+            if (evaluate) EvaluateAfterTraining.Run(result.Vectors, stdout, logger);
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("hsoftmax: cancelled; no output written");
+            return 130;
+        }
+        catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException)
+        {
+            ProgressLine.ClearIfShown(stderr);
+            stderr.WriteLine($"hsoftmax: {e.Message}");
+            return e is ArgumentException ? 2 : 1;
+        }
+    }
+
+    private static int CheckPositive(int value, string option) =>
+        value >= 1 ? value : throw new ArgumentException($"{option}: must be at least 1, got {value}");
+
+    private static void CheckWritable(string output)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (folder is not null && !Directory.Exists(folder))
+            throw new ArgumentException($"--output: folder {folder} does not exist");
+        if (Directory.Exists(output))
+            throw new ArgumentException($"--output: {output} is a folder");
+    }
+
+    private static string Describe(IReadOnlyList<string> files) =>
+        files.Count == 1 ? files[0] : $"{files.Count} files";
+
+    private static void PrintSummary(TextWriter w, TrainingResult r, TrainingOptions o, string output, TimeSpan wall)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        w.WriteLine();
+        w.WriteLine(string.Create(inv, $"Vocabulary   {r.Vocabulary.Count:N0} words ({r.Vocabulary.TotalCount:N0} corpus tokens in vocabulary)"));
+        if (r.Tree is not null)
+            w.WriteLine(string.Create(inv, $"Huffman tree depth max {r.Tree.MaxDepth}, mean {r.Tree.WeightedMeanDepth:F2} nodes per word"));
+        foreach (var e in r.Epochs)
+            w.WriteLine(string.Create(inv, $"Epoch {e.Epoch,-6} loss {e.Loss:F4}   {e.WordsPerSecond:N0} words/s"));
+        w.WriteLine(string.Create(inv, $"Training     {r.TrainingTime.TotalSeconds:F1} s, {r.WordsPerSecond:N0} words/s on {o.Threads} thread(s); {wall.TotalSeconds:F1} s in all"));
+        w.WriteLine($"Vectors      {Path.GetFullPath(output)}");
+        w.WriteLine();
+        var probes = ProbeWords.Where(p => r.Vectors.IndexOf(p) >= 0).Take(5).ToList();
+        if (probes.Count == 0) probes = Enumerable.Range(Math.Min(50, r.Vectors.Count - 1), Math.Min(5, r.Vectors.Count)).Select(r.Vectors.GetWord).ToList();
+        w.WriteLine("Nearest neighbours (cosine):");
+        foreach (string probe in probes)
+        {
+            var near = r.Vectors.Nearest(probe, 6);
+            w.WriteLine(string.Create(inv, $"  {probe,-8} {string.Join(", ", near.Select(n => $"{n.Word} {n.Similarity:F2}"))}"));
+        }
+    }
+
+    /// <summary>Progress: a live line on a terminal, a log line every 10 s otherwise.</summary>
+    private sealed class ProgressReporter(TextWriter stderr, ILogger logger, bool quiet) : IProgress<TrainingProgress>
+    {
+        private readonly bool _live = !Console.IsErrorRedirected;
+        private DateTime _lastLog = DateTime.UtcNow;
+
+        public void Report(TrainingProgress p)
+        {
+            if (quiet) return;
+            string text = string.Create(CultureInfo.InvariantCulture,
+                $"epoch {p.Epoch}/{p.Epochs}  {p.Fraction * 100,5:F1}%  alpha {p.Alpha:F5}  loss {p.EpochLoss:F4}  {p.WordsPerSecond,9:N0} words/s  ETA {p.Remaining:hh\\:mm\\:ss}");
+            if (_live) ProgressLine.Show(stderr, text);
+            else if ((DateTime.UtcNow - _lastLog).TotalSeconds >= 10)
+            {
+                _lastLog = DateTime.UtcNow;
+                logger.LogInformation("{Progress}", text);
+            }
+        }
+
+        public void Finish()
+        {
+            lock (ConsoleLoggerProvider.Lock) ProgressLine.ClearIfShown(stderr);
+        }
+    }
+}

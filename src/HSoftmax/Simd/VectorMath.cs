@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace HSoftmax.Simd;
+
+/// <summary>
+/// The few vector kernels the trainer and the evaluator spend their time in, on raw pointers.
+/// Vector512 where the CPU has it (1.15-1.5x over Vector&lt;float&gt; on AVX-512 machines), then
+/// Vector256 and Vector128 for the tail, so a 100-wide row needs no scalar loop.
+/// </summary>
+public static unsafe class VectorMath
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(float* x, float* y, int n)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i <= n - 16; i += 16)
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(x + i), Vector512.Load(y + i), acc);
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8)
+                acc = Vector256.FusedMultiplyAdd(Vector256.Load(x + i), Vector256.Load(y + i), acc);
+            sum = Vector256.Sum(acc);
+        }
+        if (i <= n - 8) { sum += Vector256.Sum(Vector256.Load(x + i) * Vector256.Load(y + i)); i += 8; }
+        if (i <= n - 4) { sum += Vector128.Sum(Vector128.Load(x + i) * Vector128.Load(y + i)); i += 4; }
+        for (; i < n; i++) sum += x[i] * y[i];
+        return sum;
+    }
+
+    /// <summary>y += a * x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float a, float* x, float* y, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a);
+            for (; i <= n - 16; i += 16)
+                Vector512.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
+        }
+        for (; i <= n - 8; i += 8)
+            Vector256.FusedMultiplyAdd(Vector256.Create(a), Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);
+        if (i <= n - 4) { Vector128.FusedMultiplyAdd(Vector128.Create(a), Vector128.Load(x + i), Vector128.Load(y + i)).Store(y + i); i += 4; }
+        for (; i < n; i++) y[i] += a * x[i];
+    }
+
+    /// <summary>
+    /// The shared step of every output-layer update: <c>grad += g * output; output += g * input</c>,
+    /// in one pass over the output row (it is read once, written once).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void UpdateOutput(float g, float* input, float* output, float* grad, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vg = Vector512.Create(g);
+            for (; i <= n - 16; i += 16)
+            {
+                var o = Vector512.Load(output + i);
+                Vector512.FusedMultiplyAdd(vg, o, Vector512.Load(grad + i)).Store(grad + i);
+                Vector512.FusedMultiplyAdd(vg, Vector512.Load(input + i), o).Store(output + i);
+            }
+        }
+        for (; i <= n - 8; i += 8)
+        {
+            var vg = Vector256.Create(g);
+            var o = Vector256.Load(output + i);
+            Vector256.FusedMultiplyAdd(vg, o, Vector256.Load(grad + i)).Store(grad + i);
+            Vector256.FusedMultiplyAdd(vg, Vector256.Load(input + i), o).Store(output + i);
+        }
+        if (i <= n - 4)
+        {
+            var vg = Vector128.Create(g);
+            var o = Vector128.Load(output + i);
+            Vector128.FusedMultiplyAdd(vg, o, Vector128.Load(grad + i)).Store(grad + i);
+            Vector128.FusedMultiplyAdd(vg, Vector128.Load(input + i), o).Store(output + i);
+            i += 4;
+        }
+        for (; i < n; i++)
+        {
+            float o = output[i];
+            grad[i] += g * o;
+            output[i] = o + g * input[i];
+        }
+    }
+
+    /// <summary>x *= a.</summary>
+    public static void Scale(float a, float* x, int n)
+    {
+        int i = 0;
+        for (; i <= n - 8; i += 8) (Vector256.Load(x + i) * a).Store(x + i);
+        for (; i < n; i++) x[i] *= a;
+    }
+
+    public static void Clear(float* x, int n) => new Span<float>(x, n).Clear();
+
+    public static void Add(float* x, float* y, int n) => Axpy(1f, x, y, n);
+}

@@ -1,0 +1,346 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using HSoftmax.Corpus;
+using HSoftmax.Tree;
+using HSoftmax.Vectors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HSoftmax.Training;
+
+/// <summary>What a training run produced.</summary>
+public sealed record TrainingResult(
+    WordVectors Vectors,
+    Vocabulary Vocabulary,
+    HuffmanTree? Tree,
+    Word2VecModel Model,
+    VocabularyStats? VocabularyStats,
+    IReadOnlyList<EpochSummary> Epochs,
+    TimeSpan TrainingTime)
+{
+    /// <summary>Corpus words (in vocabulary) per second of training, all epochs.</summary>
+    public double WordsPerSecond => TrainingTime.TotalSeconds > 0 ? Epochs.Sum(e => e.Words) / TrainingTime.TotalSeconds : 0;
+}
+
+/// <summary>
+/// The multi-threaded CPU engine: one reader thread streams the corpus as word ids, N training threads
+/// update the shared weights without locks (Hogwild, as the word2vec tool does).
+/// With one thread and a seed, a run is bit-for-bit repeatable.
+/// </summary>
+public sealed class CpuTrainer
+{
+    private readonly TrainingOptions _options;
+    private readonly ILogger _logger;
+
+    public CpuTrainer(TrainingOptions options, ILogger? logger = null)
+    {
+        options.Validate();
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Counts the vocabulary, builds the tree and trains.</summary>
+    public TrainingResult Train(CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var vocabulary = VocabularyBuilder.Build(corpus, _options.MinCount, _options.MaxVocab, out var stats, cancellationToken);
+        _logger.LogInformation("Vocabulary: {Kept:N0} words kept of {Distinct:N0} distinct (min-count {MinCount}); {Tokens:N0} corpus tokens, {KeptTokens:N0} in vocabulary; counted in {Seconds:F1} s",
+            stats.KeptWords, stats.DistinctWords, _options.MinCount, stats.CorpusTokens, stats.KeptTokens, clock.Elapsed.TotalSeconds);
+        if (stats.SkippedLongTokens > 0)
+            _logger.LogWarning("Skipped {Count:N0} tokens longer than {Max} bytes", stats.SkippedLongTokens, corpus.Options.MaxTokenBytes);
+        return Train(corpus, vocabulary, progress, cancellationToken) with { VocabularyStats = stats };
+    }
+
+    /// <summary>Trains on a corpus with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
+    public TrainingResult Train(CorpusReader corpus, Vocabulary vocabulary, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var o = _options;
+        bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
+        bool ns = o.Loss.HasFlag(LossKind.NegativeSampling);
+
+        HuffmanTree? tree = null;
+        if (hs)
+        {
+            var treeClock = Stopwatch.StartNew();
+            tree = HuffmanTree.Build(vocabulary.Counts);
+            _logger.LogInformation("Huffman tree: {Inner:N0} inner nodes, depth max {Max}, mean {Mean:F2} (count-weighted); built in {Ms:F0} ms",
+                tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, treeClock.Elapsed.TotalMilliseconds);
+        }
+        long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
+        _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB",
+            vocabulary.Count, o.Dim, hs && ns ? "input, tree, noise" : hs ? "input, tree" : "input, noise", bytes / 1048576.0);
+        var model = new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
+        model.Initialise(o.Seed);
+
+        var run = new TrainingRun(o, vocabulary, tree, model, corpus, progress, _logger);
+        var epochs = run.Execute(cancellationToken);
+        var vectors = new WordVectors(vocabulary.ToWordArray(), model.Input, o.Dim);
+        return new TrainingResult(vectors, vocabulary, tree, model, null, epochs, run.Elapsed);
+    }
+}
+
+/// <summary>One training run: shared state of the threads, and the per-epoch loop.</summary>
+internal sealed unsafe class TrainingRun
+{
+    private const int AlphaUpdateWords = 10_000;
+
+    private readonly TrainingOptions _o;
+    private readonly Vocabulary _vocabulary;
+    private readonly HuffmanTree? _tree;
+    private readonly Word2VecModel _model;
+    private readonly CorpusReader _corpus;
+    private readonly IProgress<TrainingProgress>? _progress;
+    private readonly ILogger _logger;
+    private readonly uint[] _keepThreshold;
+    private readonly AliasSampler? _noise;
+    private readonly long _totalWords;
+    private readonly float _alpha0;
+    private long _wordsDone;
+    private readonly Stopwatch _clock = new();
+
+    public TrainingRun(TrainingOptions o, Vocabulary vocabulary, HuffmanTree? tree, Word2VecModel model, CorpusReader corpus,
+        IProgress<TrainingProgress>? progress, ILogger logger)
+    {
+        _o = o; _vocabulary = vocabulary; _tree = tree; _model = model; _corpus = corpus;
+        _progress = progress; _logger = logger;
+        _keepThreshold = Subsampling.KeepThresholds(vocabulary.Counts, o.Sample);
+        _noise = o.Loss.HasFlag(LossKind.NegativeSampling) ? AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent) : null;
+        _totalWords = vocabulary.TotalCount * o.Epochs;
+        _alpha0 = o.EffectiveAlpha;
+    }
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public IReadOnlyList<EpochSummary> Execute(CancellationToken cancellationToken)
+    {
+        var pins = new List<GCHandle>();
+        GCHandle Pin(object o) { var h = GCHandle.Alloc(o, GCHandleType.Pinned); pins.Add(h); return h; }
+        var workers = new Worker[_o.Threads];
+        try
+        {
+            var objectives = new ObjectiveSet();
+            float* sig = (float*)Pin(Sigmoid.Table).AddrOfPinnedObject();
+            float* lp = (float*)Pin(Sigmoid.LossPositive).AddrOfPinnedObject();
+            float* ln = (float*)Pin(Sigmoid.LossNegative).AddrOfPinnedObject();
+            if (_tree is not null)
+            {
+                var (offsets, nodes, codes) = _tree.Flattened;
+                objectives.Hs = new HierarchicalSoftmax(Word2VecModel.Pointer(_model.TreeOutput), _o.Dim,
+                    (int*)Pin(offsets).AddrOfPinnedObject(), (int*)Pin(nodes).AddrOfPinnedObject(), (byte*)Pin(codes).AddrOfPinnedObject(),
+                    sig, lp, ln);
+            }
+            if (_noise is not null)
+            {
+                objectives.Ns = new NegativeSampling(Word2VecModel.Pointer(_model.NoiseOutput), _o.Dim, _o.Negative,
+                    (uint*)Pin(_noise.Threshold).AddrOfPinnedObject(), (int*)Pin(_noise.Alias).AddrOfPinnedObject(), _noise.Count,
+                    sig, lp, ln);
+            }
+            for (int t = 0; t < workers.Length; t++)
+                workers[t] = new Worker(this, objectives, new FastRandom(_o.Seed * 0x100000001B3UL + (ulong)t + 1));
+
+            var producer = new ChunkProducer(_corpus, _vocabulary, poolSize: 2 * _o.Threads + 2);
+            var summaries = new List<EpochSummary>();
+            _clock.Start();
+            for (int epoch = 1; epoch <= _o.Epochs; epoch++)
+                summaries.Add(RunEpoch(epoch, workers, producer, cancellationToken));
+            _clock.Stop();
+            return summaries;
+        }
+        finally
+        {
+            foreach (var w in workers) w?.Dispose();
+            foreach (var h in pins) h.Free();
+        }
+    }
+
+    private EpochSummary RunEpoch(int epoch, Worker[] workers, ChunkProducer producer, CancellationToken cancellationToken)
+    {
+        var start = _clock.Elapsed;
+        long doneAtStart = Interlocked.Read(ref _wordsDone);
+        foreach (var w in workers) w.ResetEpoch();
+        using var queue = new BlockingCollection<TokenChunk>(boundedCapacity: _o.Threads + 1);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Factory.StartNew(() => producer.ProduceEpoch(queue, linked.Token), TaskCreationOptions.LongRunning);
+        var threads = new Thread[workers.Length];
+        var errors = new ConcurrentQueue<Exception>();
+        for (int t = 0; t < workers.Length; t++)
+        {
+            var worker = workers[t];
+            threads[t] = new Thread(() =>
+            {
+                try { worker.Run(queue, producer, linked.Token); }
+                catch (OperationCanceledException) { }
+                catch (Exception e) { errors.Enqueue(e); linked.Cancel(); }
+            }) { IsBackground = true, Name = $"hsoftmax-train-{t}" };
+            threads[t].Start();
+        }
+
+        var lastReport = _clock.Elapsed;
+        long lastWords = doneAtStart;
+        while (!threads.All(th => th.Join(threads.Length == 0 ? 0 : 200)))
+        {
+            if (_progress is null || (_clock.Elapsed - lastReport).TotalSeconds < 1) continue;
+            var now = _clock.Elapsed;
+            long done = Interlocked.Read(ref _wordsDone) + workers.Sum(w => w.PendingWords);
+            double rate = (done - lastWords) / (now - lastReport).TotalSeconds;
+            lastReport = now; lastWords = done;
+            _progress.Report(new TrainingProgress(epoch, _o.Epochs, done, _totalWords, CurrentAlpha(done), rate, MeanLoss(workers), now));
+        }
+        try { reader.Wait(); }
+        catch (AggregateException e) when (e.InnerException is OperationCanceledException) { }
+        catch (AggregateException e) { errors.Enqueue(e.InnerException!); }
+        if (!errors.IsEmpty)
+        {
+            var first = errors.First(e => e is not OperationCanceledException);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        long words = Interlocked.Read(ref _wordsDone) - doneAtStart;
+        var summary = new EpochSummary(epoch, MeanLoss(workers), words, workers.Sum(w => w.TrainedWords),
+            workers.Sum(w => w.Scratch.Examples), _clock.Elapsed - start);
+        _logger.LogInformation("Epoch {Epoch}/{Epochs}: loss {Loss:F4}, {Words:N0} words ({Trained:N0} after subsampling), {Rate:N0} words/s",
+            epoch, _o.Epochs, summary.Loss, summary.Words, summary.TrainedWords, summary.WordsPerSecond);
+        return summary;
+    }
+
+    private static double MeanLoss(Worker[] workers)
+    {
+        double loss = 0; long n = 0;
+        foreach (var w in workers) { loss += w.Scratch.Loss; n += w.Scratch.Examples; }
+        return n > 0 ? loss / n : 0;
+    }
+
+    private float CurrentAlpha(long done)
+    {
+        float alpha = _alpha0 - (_alpha0 - _o.MinAlpha) * (float)((double)done / (_totalWords + 1));
+        return Math.Max(alpha, _o.MinAlpha);
+    }
+
+    private struct ObjectiveSet
+    {
+        public HierarchicalSoftmax Hs;
+        public NegativeSampling Ns;
+    }
+
+    /// <summary>One training thread and its scratch.</summary>
+    private sealed class Worker : IDisposable
+    {
+        private readonly TrainingRun _run;
+        private readonly ObjectiveSet _objectives;
+        private readonly int[] _sentence;
+        public ThreadScratch Scratch;
+        public long TrainedWords;
+        public long PendingWords;  // processed, not yet added to the shared counter
+
+        public Worker(TrainingRun run, ObjectiveSet objectives, FastRandom random)
+        {
+            _run = run;
+            _objectives = objectives;
+            _sentence = GC.AllocateUninitializedArray<int>(run._corpus.Options.MaxSentenceLength, pinned: true);
+            int dim = run._o.Dim;
+            Scratch.Hidden = (float*)NativeMemory.AlignedAlloc((nuint)(dim * sizeof(float)), 64);
+            Scratch.Grad = (float*)NativeMemory.AlignedAlloc((nuint)(dim * sizeof(float)), 64);
+            Scratch.Random = random;
+        }
+
+        public void ResetEpoch()
+        {
+            Scratch.Loss = 0;
+            Scratch.Examples = 0;
+            TrainedWords = 0;
+            PendingWords = 0;
+        }
+
+        public void Run(BlockingCollection<TokenChunk> queue, ChunkProducer producer, CancellationToken cancellationToken)
+        {
+            var o = _run._o;
+            var hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
+            var ns = o.Loss.HasFlag(LossKind.NegativeSampling);
+            foreach (var chunk in queue.GetConsumingEnumerable(cancellationToken))
+            {
+                if (hs && ns) { var both = new BothObjectives(_objectives.Hs, _objectives.Ns); TrainChunk(ref both, chunk); }
+                else if (hs) { var h = _objectives.Hs; TrainChunk(ref h, chunk); }
+                else { var n = _objectives.Ns; TrainChunk(ref n, chunk); }
+                producer.Recycle(chunk);
+            }
+            Interlocked.Add(ref _run._wordsDone, PendingWords);
+            PendingWords = 0;
+        }
+
+        private void TrainChunk<TObjective>(ref TObjective objective, TokenChunk chunk) where TObjective : struct, IObjective
+        {
+            var run = _run;
+            var o = run._o;
+            float* input = Word2VecModel.Pointer(run._model.Input);
+            int dim = o.Dim, window = o.Window;
+            bool skipGram = o.Model == ModelKind.SkipGram;
+            float alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone) + PendingWords);
+            long sinceAlpha = 0;
+            fixed (uint* keep = run._keepThreshold)
+            fixed (int* tokens = chunk.Tokens)
+            fixed (int* sentence = _sentence)
+            {
+                int begin = 0;
+                for (int s = 0; s < chunk.SentenceCount; s++)
+                {
+                    int end = chunk.SentenceEnds[s];
+                    // Subsampling, drawn afresh each epoch, before windowing (so windows reach further).
+                    int length = 0;
+                    for (int i = begin; i < end; i++)
+                    {
+                        int w = tokens[i];
+                        if (Scratch.Random.NextUInt32() <= keep[w]) sentence[length++] = w;
+                    }
+                    if (skipGram) SkipGramTrainer.TrainSentence(ref objective, input, dim, window, sentence, length, alpha, ref Scratch);
+                    else CbowTrainer.TrainSentence(ref objective, input, dim, window, o.CbowMean, sentence, length, alpha, ref Scratch);
+                    TrainedWords += length;
+                    PendingWords += end - begin;
+                    sinceAlpha += end - begin;
+                    begin = end;
+                    if (sinceAlpha >= AlphaUpdateWords)
+                    {
+                        Interlocked.Add(ref run._wordsDone, PendingWords);
+                        PendingWords = 0;
+                        sinceAlpha = 0;
+                        alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone));
+                    }
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(Scratch.Hidden);
+            NativeMemory.AlignedFree(Scratch.Grad);
+            Scratch.Hidden = Scratch.Grad = null;
+        }
+    }
+}
+
+/// <summary>word2vec's subsampling of frequent words.</summary>
+public static class Subsampling
+{
+    /// <summary>Probability of keeping one occurrence of a word of frequency f = count/total: sqrt(t/f) + t/f, at most 1.</summary>
+    public static double KeepProbability(long count, long total, double sample)
+    {
+        if (sample <= 0) return 1;
+        double ratio = sample * total / count;  // t / f
+        return Math.Min(1, Math.Sqrt(ratio) + ratio);
+    }
+
+    /// <summary>Thresholds on a uniform 32-bit draw: keep when draw &lt;= threshold.</summary>
+    internal static uint[] KeepThresholds(ReadOnlySpan<long> counts, double sample)
+    {
+        long total = 0;
+        foreach (long c in counts) total += c;
+        var result = new uint[counts.Length];
+        for (int i = 0; i < counts.Length; i++)
+        {
+            double p = KeepProbability(counts[i], total, sample);
+            result[i] = p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
+        }
+        return result;
+    }
+}

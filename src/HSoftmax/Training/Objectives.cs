@@ -1,0 +1,138 @@
+using System.Runtime.CompilerServices;
+using HSoftmax.Simd;
+
+namespace HSoftmax.Training;
+
+/// <summary>
+/// An output layer and its loss: given a hidden vector (a context word's input vector in skip-gram, the
+/// mean of the context in CBOW), predict one target word, update the output rows, and add the gradient
+/// for the hidden vector into <c>grad</c>. Hierarchical softmax and negative sampling are siblings
+/// behind this interface and serve skip-gram and CBOW alike.
+/// </summary>
+/// <remarks>Implemented by structs and used as generic arguments, so the hot loop makes no virtual calls.</remarks>
+internal unsafe interface IObjective
+{
+    /// <summary>One SGD step; returns the loss, -log P(target | hidden).</summary>
+    float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random);
+}
+
+/// <summary>
+/// Hierarchical softmax: P(w | h) is the product of sigmoids along w's Huffman path, so one prediction
+/// costs the word's code length (log V on average) instead of V.
+/// </summary>
+/// <remarks>As the word2vec tool and gensim: a node with |f| >= 6 is skipped (no update).</remarks>
+internal readonly unsafe struct HierarchicalSoftmax : IObjective
+{
+    private readonly float* _nodeVectors;  // syn1: one row per inner node
+    private readonly int _dim;
+    private readonly int* _offsets;
+    private readonly int* _nodes;
+    private readonly byte* _codes;
+    private readonly float* _sigmoid;
+    private readonly float* _lossPositive;
+    private readonly float* _lossNegative;
+
+    public HierarchicalSoftmax(float* nodeVectors, int dim, int* offsets, int* nodes, byte* codes,
+        float* sigmoid, float* lossPositive, float* lossNegative)
+    {
+        _nodeVectors = nodeVectors; _dim = dim;
+        _offsets = offsets; _nodes = nodes; _codes = codes;
+        _sigmoid = sigmoid; _lossPositive = lossPositive; _lossNegative = lossNegative;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
+    {
+        float loss = 0;
+        int dim = _dim;
+        int end = _offsets[target + 1];
+        for (int d = _offsets[target]; d < end; d++)
+        {
+            float* row = _nodeVectors + (long)_nodes[d] * dim;
+            float f = VectorMath.Dot(hidden, row, dim);
+            int label = 1 - _codes[d];
+            if (f <= -Sigmoid.MaxExp || f >= Sigmoid.MaxExp)
+            {
+                loss += Sigmoid.SaturatedLoss(f, label);
+                continue;
+            }
+            int i = Sigmoid.Index(f);
+            loss += label == 1 ? _lossPositive[i] : _lossNegative[i];
+            float g = (label - _sigmoid[i]) * alpha;
+            VectorMath.UpdateOutput(g, hidden, row, grad, dim);
+        }
+        return loss;
+    }
+}
+
+/// <summary>
+/// Negative sampling: the target is told apart from k noise words drawn from count^0.75.
+/// </summary>
+/// <remarks>As the word2vec tool: f is clipped to [-6, 6] (the update still happens) and a noise draw
+/// equal to the target is skipped.</remarks>
+internal readonly unsafe struct NegativeSampling : IObjective
+{
+    private readonly float* _outputVectors;  // syn1neg: one row per word
+    private readonly int _dim;
+    private readonly int _negatives;
+    private readonly uint* _threshold;
+    private readonly int* _alias;
+    private readonly uint _wordCount;
+    private readonly float* _sigmoid;
+    private readonly float* _lossPositive;
+    private readonly float* _lossNegative;
+
+    public NegativeSampling(float* outputVectors, int dim, int negatives, uint* threshold, int* alias, int wordCount,
+        float* sigmoid, float* lossPositive, float* lossNegative)
+    {
+        _outputVectors = outputVectors; _dim = dim; _negatives = negatives;
+        _threshold = threshold; _alias = alias; _wordCount = (uint)wordCount;
+        _sigmoid = sigmoid; _lossPositive = lossPositive; _lossNegative = lossNegative;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
+    {
+        float loss = 0;
+        int dim = _dim;
+        for (int k = 0; k <= _negatives; k++)
+        {
+            int word, label;
+            if (k == 0) { word = target; label = 1; }
+            else
+            {
+                ulong r = random.NextUInt64();
+                int column = (int)(((r >> 32) * _wordCount) >> 32);
+                word = (uint)r < _threshold[column] ? column : _alias[column];
+                if (word == target) continue;
+                label = 0;
+            }
+            float* row = _outputVectors + (long)word * dim;
+            float f = VectorMath.Dot(hidden, row, dim);
+            float g;
+            if (f >= Sigmoid.MaxExp) { g = (label - 1) * alpha; loss += Sigmoid.SaturatedLoss(f, label); }
+            else if (f <= -Sigmoid.MaxExp) { g = label * alpha; loss += Sigmoid.SaturatedLoss(f, label); }
+            else
+            {
+                int i = Sigmoid.Index(f);
+                g = (label - _sigmoid[i]) * alpha;
+                loss += label == 1 ? _lossPositive[i] : _lossNegative[i];
+            }
+            VectorMath.UpdateOutput(g, hidden, row, grad, dim);
+        }
+        return loss;
+    }
+}
+
+/// <summary>Hierarchical softmax and negative sampling at once (word2vec's -hs 1 -negative k): both add to one gradient.</summary>
+internal readonly unsafe struct BothObjectives : IObjective
+{
+    private readonly HierarchicalSoftmax _hs;
+    private readonly NegativeSampling _ns;
+
+    public BothObjectives(HierarchicalSoftmax hs, NegativeSampling ns) { _hs = hs; _ns = ns; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random) =>
+        _hs.Step(hidden, target, alpha, grad, ref random) + _ns.Step(hidden, target, alpha, grad, ref random);
+}

@@ -1,0 +1,74 @@
+using HSoftmax.Corpus;
+
+namespace HSoftmax.Training;
+
+public enum ModelKind
+{
+    /// <summary>Continuous bag of words: the context predicts the centre word.</summary>
+    Cbow,
+    /// <summary>Skip-gram: each context word predicts the centre word (word2vec's orientation).</summary>
+    SkipGram,
+}
+
+[Flags]
+public enum LossKind
+{
+    /// <summary>Hierarchical softmax over a Huffman tree: log V per prediction.</summary>
+    HierarchicalSoftmax = 1,
+    /// <summary>Negative sampling with k noise words from count^0.75.</summary>
+    NegativeSampling = 2,
+}
+
+/// <summary>
+/// Everything a training run needs. Defaults follow the word2vec tool (v0.1c): CBOW with negative
+/// sampling, 100 dimensions, window 5, 5 negatives, sample 1e-3, min-count 5, 5 epochs.
+/// </summary>
+public sealed record TrainingOptions
+{
+    public ModelKind Model { get; init; } = ModelKind.Cbow;
+    public LossKind Loss { get; init; } = LossKind.NegativeSampling;
+    public int Dim { get; init; } = 100;
+    /// <summary>Maximum half-window; each centre word draws its own size in 1..Window.</summary>
+    public int Window { get; init; } = 5;
+    public int Negative { get; init; } = 5;
+    /// <summary>Exponent of the noise distribution count^e for negative sampling.</summary>
+    public double NegativeExponent { get; init; } = 0.75;
+    /// <summary>Subsampling threshold t: a word of frequency f is kept with probability sqrt(t/f) + t/f; 0 turns it off.</summary>
+    public double Sample { get; init; } = 1e-3;
+    public int MinCount { get; init; } = 5;
+    /// <summary>Keep only the N most frequent words (after min-count); null for no cap.</summary>
+    public int? MaxVocab { get; init; }
+    /// <summary>Starting learning rate; null picks the word2vec default (0.025 skip-gram, 0.05 CBOW).</summary>
+    public float? Alpha { get; init; }
+    /// <summary>The learning rate decays linearly to this over all epochs.</summary>
+    public float MinAlpha { get; init; } = 1e-4f;
+    public int Epochs { get; init; } = 5;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public ulong Seed { get; init; } = 1;
+    /// <summary>CBOW hidden vector: mean of the context (true) or their sum (false).</summary>
+    public bool CbowMean { get; init; } = true;
+    public CorpusOptions Corpus { get; init; } = new();
+
+    public float EffectiveAlpha => Alpha ?? (Model == ModelKind.SkipGram ? 0.025f : 0.05f);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
+    public void Validate()
+    {
+        static void Check(bool ok, string option, string message)
+        {
+            if (!ok) throw new ArgumentException($"--{option}: {message}");
+        }
+        Check(Dim is >= 1 and <= 10_000, "dim", $"must be in 1..10000, got {Dim}");
+        Check(Window is >= 1 and <= 1000, "window", $"must be in 1..1000, got {Window}");
+        Check(Loss != 0 && (Loss & ~(LossKind.HierarchicalSoftmax | LossKind.NegativeSampling)) == 0, "loss", "must be hs, ns or hs+ns");
+        Check(!Loss.HasFlag(LossKind.NegativeSampling) || Negative is >= 1 and <= 1000, "negative", $"must be in 1..1000 with negative sampling, got {Negative}");
+        Check(double.IsFinite(NegativeExponent), "ns-exponent", "must be a finite number");
+        Check(Sample >= 0 && double.IsFinite(Sample), "sample", $"must be 0 (off) or positive, got {Sample}");
+        Check(MinCount >= 1, "min-count", $"must be at least 1, got {MinCount}");
+        Check(MaxVocab is null or >= 1, "max-vocab", $"must be at least 1, got {MaxVocab}");
+        Check(EffectiveAlpha > 0 && float.IsFinite(EffectiveAlpha), "alpha", $"must be positive, got {EffectiveAlpha}");
+        Check(MinAlpha >= 0 && MinAlpha <= EffectiveAlpha, "min-alpha", $"must be in 0..alpha ({EffectiveAlpha}), got {MinAlpha}");
+        Check(Epochs is >= 1 and <= 10_000, "epochs", $"must be in 1..10000, got {Epochs}");
+        Check(Threads is >= 1 and <= 1024, "threads", $"must be in 1..1024, got {Threads}");
+    }
+}
