@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using HSoftmax.Tree;
+
+namespace HSoftmax.Tests.Tree;
+
+public class HuffmanTreeTests
+{
+    [Fact]
+    public void HandWorkedExampleHasKnownCodesAndPaths()
+    {
+        // counts 5,3,2,1: merge 1+2 -> n0 (3); tie 3 vs n0 goes to the inner node: n0+3 -> n1 (6); 5+n1 -> root n2.
+        var tree = HuffmanTree.Build([5, 3, 2, 1]);
+        Assert.Equal(3, tree.InnerNodeCount);
+        Assert.Equal([0], tree.GetCode(0).ToArray());
+        Assert.Equal([2], tree.GetPath(0).ToArray());
+        Assert.Equal([1, 1], tree.GetCode(1).ToArray());
+        Assert.Equal([2, 1], tree.GetPath(1).ToArray());
+        Assert.Equal([1, 0, 1], tree.GetCode(2).ToArray());
+        Assert.Equal([2, 1, 0], tree.GetPath(2).ToArray());
+        Assert.Equal([1, 0, 0], tree.GetCode(3).ToArray());
+        Assert.Equal([2, 1, 0], tree.GetPath(3).ToArray());
+        Assert.Equal(3, tree.MaxDepth);
+        Assert.Equal((5 * 1 + 3 * 2 + 2 * 3 + 1 * 3) / 11.0, tree.WeightedMeanDepth, 12);
+    }
+
+    [Fact]
+    public void SingleWordHasEmptyCode()
+    {
+        var tree = HuffmanTree.Build([7]);
+        Assert.Equal(0, tree.InnerNodeCount);
+        Assert.Equal(0, tree.GetDepth(0));
+        Assert.Equal(0, tree.MaxDepth);
+    }
+
+    [Fact]
+    public void TwoWordsShareTheRoot()
+    {
+        var tree = HuffmanTree.Build([4, 4]);
+        Assert.Equal([0], tree.GetPath(0).ToArray());
+        Assert.Equal([0], tree.GetPath(1).ToArray());
+        Assert.Equal([1], tree.GetCode(0).ToArray()); // the rarer (later) leaf is merged first and gets 0
+        Assert.Equal([0], tree.GetCode(1).ToArray());
+    }
+
+    [Theory]
+    [InlineData(3, 1)]
+    [InlineData(100, 2)]
+    [InlineData(5000, 3)]
+    public void KraftSumIsOneAndLengthIsOptimal(int words, int seed)
+    {
+        var rnd = new Random(seed);
+        long[] counts = Enumerable.Range(0, words).Select(_ => (long)rnd.Next(1, 1000)).OrderByDescending(c => c).ToArray();
+        var tree = HuffmanTree.Build(counts);
+
+        double kraft = 0;
+        long weighted = 0;
+        for (int w = 0; w < words; w++)
+        {
+            kraft += Math.Pow(2, -tree.GetDepth(w));
+            weighted += counts[w] * tree.GetDepth(w);
+        }
+        Assert.Equal(1.0, kraft, 12);
+        Assert.Equal(ReferenceHuffmanCost(counts), weighted);
+
+        // Codes are prefix-free: every word's code is distinct and paths start at the root.
+        var codes = new HashSet<string>();
+        for (int w = 0; w < words; w++)
+        {
+            Assert.True(codes.Add(string.Concat(tree.GetCode(w).ToArray())));
+            Assert.Equal(words - 2, tree.GetPath(w)[0]);
+        }
+    }
+
+    [Fact]
+    public void CodesLongerThanFortyAreSupported()
+    {
+        // Fibonacci counts give the deepest possible tree: depth V - 1.
+        var fib = new List<long> { 1, 1 };
+        while (fib.Count < 60) fib.Add(fib[^1] + fib[^2]);
+        fib.Reverse();
+        var tree = HuffmanTree.Build(fib.ToArray());
+        Assert.Equal(59, tree.MaxDepth);
+        double kraft = Enumerable.Range(0, 60).Sum(w => Math.Pow(2, -tree.GetDepth(w)));
+        Assert.Equal(1.0, kraft, 12);
+        Assert.Equal(ReferenceHuffmanCost(fib.ToArray()), Enumerable.Range(0, 60).Sum(w => fib[w] * tree.GetDepth(w)));
+    }
+
+    [Fact]
+    public void UnsortedCountsAreRejected()
+    {
+        Assert.Throws<ArgumentException>(() => HuffmanTree.Build([1, 2]));
+        Assert.Throws<ArgumentException>(() => HuffmanTree.Build([]));
+    }
+
+    [Fact]
+    public void MillionWordZipfVocabularyBuildsWellUnderASecond()
+    {
+        long[] counts = Enumerable.Range(0, 1_000_000).Select(r => Math.Max(1L, 1_000_000_000L / (r + 1))).ToArray();
+        HuffmanTree.Build(counts.AsSpan(0, 1000)); // warm up the JIT
+        var clock = Stopwatch.StartNew();
+        var tree = HuffmanTree.Build(counts);
+        clock.Stop();
+        Assert.True(clock.Elapsed.TotalSeconds < 1, $"took {clock.Elapsed.TotalSeconds:F2} s");
+        Assert.Equal(999_999, tree.InnerNodeCount);
+        Assert.InRange(tree.MaxDepth, 20, 60);
+    }
+
+    /// <summary>Cost (sum of count x depth) of a Huffman code made the textbook way, with a priority queue.</summary>
+    private static long ReferenceHuffmanCost(long[] counts)
+    {
+        if (counts.Length == 1) return 0;
+        var queue = new PriorityQueue<long, long>();
+        foreach (long c in counts) queue.Enqueue(c, c);
+        long cost = 0;
+        while (queue.Count > 1)
+        {
+            long merged = queue.Dequeue() + queue.Dequeue();
+            cost += merged;
+            queue.Enqueue(merged, merged);
+        }
+        return cost;
+    }
+}
