@@ -4,16 +4,19 @@ namespace HSoftmax.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the tool with its output sent to the given writers (tests run it in-process).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("HSoftmax: word2vec-compatible word vectors (skip-gram, CBOW; hierarchical softmax, negative sampling).\nWith no command, trains on the bundled corpus and shows what it learned.");
         var train = TrainCommand.Create();
         root.Subcommands.Add(train);
         root.SetAction((parse, cancel) =>
         {
-            Console.Error.WriteLine("hsoftmax: no command given; training on the bundled corpus (see 'hsoftmax --help' for commands)");
-            return Task.FromResult(TrainCommand.Run(train.Parse([]), Console.Out, Console.Error, cancel));
+            stderr.WriteLine("hsoftmax: no command given; training on the bundled corpus (see 'hsoftmax --help' for commands)");
+            return Task.FromResult(TrainCommand.Run(train.Parse([]), stdout, stderr, cancel));
         });
-        return root.Parse(args).Invoke();
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 }

@@ -47,7 +47,7 @@ internal static class TrainCommand
         foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
                      Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet })
             command.Options.Add(o);
-        command.SetAction((parse, cancel) => Task.FromResult(Run(parse, Console.Out, Console.Error, cancel)));
+        command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
         return command;
     }
 

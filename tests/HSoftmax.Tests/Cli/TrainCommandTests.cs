@@ -1,0 +1,87 @@
+using HSoftmax.Vectors;
+
+namespace HSoftmax.Tests.Cli;
+
+public class TrainCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = HSoftmax.Cli.Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string Corpus(TempFolder tmp)
+    {
+        var rnd = new Random(3);
+        var lines = Enumerable.Range(0, 400).Select(_ => string.Join(" ", Enumerable.Range(0, 15).Select(_ => $"w{rnd.Next(60)}")));
+        return tmp.Write("corpus.txt", string.Join("\n", lines) + "\n");
+    }
+
+    [Fact]
+    public void TrainsAndWritesBinaryVectors()
+    {
+        using var tmp = new TempFolder();
+        string output = tmp.File("v.bin");
+        var (code, stdout, stderr) = Run("train", "--input", Corpus(tmp), "--output", output, "--format", "binary", "--model", "skipgram",
+            "--loss", "hs+ns", "--dim", "12", "--epochs", "2", "--threads", "1", "--min-count", "1", "--save-vocab", tmp.File("vocab.txt"));
+        Assert.True(code == 0, stderr);
+        var vectors = Word2VecFile.Load(output, new VectorReadOptions { Format = VectorFormat.Binary });
+        Assert.Equal(60, vectors.Count);
+        Assert.Equal(12, vectors.Dim);
+        Assert.Equal(60, File.ReadAllLines(tmp.File("vocab.txt")).Length);
+        Assert.Contains("Huffman tree depth", stdout);
+        Assert.Contains("Nearest neighbours", stdout);
+    }
+
+    [Theory]
+    [InlineData("--dim", "0", "--dim")]
+    [InlineData("--window", "-1", "--window")]
+    [InlineData("--min-alpha", "1", "--min-alpha")]
+    [InlineData("--threads", "0", "--threads")]
+    [InlineData("--max-sentence-length", "0", "--max-sentence-length")]
+    public void OutOfRangeOptionIsOneLineNamingIt(string option, string value, string named)
+    {
+        using var tmp = new TempFolder();
+        var (code, _, stderr) = Run("train", "--input", Corpus(tmp), "--output", tmp.File("v.txt"), option, value);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"hsoftmax: {named}", stderr.Trim());
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(tmp.File("v.txt")));
+    }
+
+    [Fact]
+    public void UnknownChoiceIsRejected()
+    {
+        var (code, _, stderr) = Run("train", "--loss", "softmax");
+        Assert.NotEqual(0, code);
+        Assert.Contains("softmax", stderr);
+    }
+
+    [Fact]
+    public void BadCorpusIsOneLineNamingTheFileAndNoOutput()
+    {
+        using var tmp = new TempFolder();
+        string bad = tmp.Write("bad.txt", [.. "good words\n"u8, 0xff, 0xfe, .. " more\n"u8]);
+        string output = tmp.File("v.txt");
+        var (code, _, stderr) = Run("train", "--input", bad, "--output", output, "--min-count", "1");
+        Assert.Equal(1, code);
+        Assert.Contains($"{bad}:2:", stderr);
+        Assert.DoesNotContain("   at ", stderr);  // no stack trace
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void MissingInputAndMissingOutputFolderAreClearErrors()
+    {
+        using var tmp = new TempFolder();
+        var (code, _, stderr) = Run("train", "--input", tmp.File("nope.txt"), "--output", tmp.File("v.txt"));
+        Assert.Equal(1, code);
+        Assert.Contains("nope.txt: no such file", stderr);
+
+        (code, _, stderr) = Run("train", "--input", Corpus(tmp), "--output", tmp.File("no/such/dir/v.txt"));
+        Assert.Equal(2, code);
+        Assert.Contains("--output", stderr);
+    }
+}

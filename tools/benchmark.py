@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: HSoftmax vs gensim vs fastText on one corpus and one set of settings.
+
+Trains each tool on the same plain-text corpus with the same settings, measures whole-process wall
+time and peak memory (GNU time), scores every vectors file with the same evaluation (`hsoftmax eval`:
+Google analogy 3CosAdd at the top 30,000 words, as gensim's evaluate_word_analogies, and WS-353
+Spearman), and prints a table with ratios; writes it as JSON and as a PNG chart.
+
+    /usr/bin/python3 tools/benchmark.py                 # the three configurations of issue #2/#5
+    /usr/bin/python3 tools/benchmark.py --configs sg-hs --tools hsoftmax,gensim
+
+Needs: the .NET SDK, `apt-get install fasttext python3-gensim python3-matplotlib time`.
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared/data/corpus/enwiki2015/enwiki2015-paragraphs.txt.gz"
+CONFIGS = {
+    "sg-hs": ("skipgram", "hs"),
+    "cbow-hs": ("cbow", "hs"),
+    "sg-ns": ("skipgram", "ns"),
+}
+
+
+def run_timed(cmd, log_path):
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS in MB)."""
+    time_file = str(log_path) + ".time"
+    full = ["/usr/bin/time", "-f", "%e %M", "-o", time_file] + cmd
+    with open(log_path, "w") as log:
+        rc = subprocess.run(full, stdout=log, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        sys.exit(f"benchmark: {' '.join(cmd)} failed (exit {rc}); see {log_path}")
+    wall, rss_kb = open(time_file).read().split()[-2:]
+    return float(wall), int(rss_kb) / 1024
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    p.add_argument("--configs", default="sg-hs,cbow-hs,sg-ns")
+    p.add_argument("--tools", default="hsoftmax,gensim,fasttext")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--sample", type=float, default=1e-4)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--fasttext-subwords", action=argparse.BooleanOptionalAction, default=True,
+                   help="fastText's character n-grams (its default, minn 3 maxn 6); --no-fasttext-subwords sets maxn 0")
+    p.add_argument("--out", default=str(ROOT / "bench-out"))
+    a = p.parse_args()
+
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = Path(a.corpus)
+    if not corpus.exists():
+        sys.exit(f"benchmark: corpus {corpus} not found (give --corpus)")
+
+    # Every tool reads the same plain file (fastText cannot read gzip).
+    plain = out / (corpus.name[:-3] if corpus.suffix == ".gz" else corpus.name)
+    if corpus.suffix == ".gz" and not plain.exists():
+        with gzip.open(corpus, "rb") as src, open(plain, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    elif corpus.suffix != ".gz":
+        plain = corpus
+    tokens = int(subprocess.run(["wc", "-w", str(plain)], capture_output=True, text=True).stdout.split()[0])
+
+    print("Building HSoftmax (Release)...", flush=True)
+    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"],
+                   check=True, stdout=subprocess.DEVNULL)
+    cli = ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
+
+    tools = a.tools.split(",")
+    rows = []
+    for config in a.configs.split(","):
+        model, loss = CONFIGS[config]
+        for tool in tools:
+            stem = out / f"{tool}-{config}"
+            if tool == "hsoftmax":
+                vectors = str(stem) + ".bin"
+                cmd = cli + ["train", "--input", str(plain), "--output", vectors, "--format", "binary", "--model", model,
+                             "--loss", loss, "--dim", str(a.dim), "--window", str(a.window), "--sample", str(a.sample),
+                             "--min-count", str(a.min_count), "--epochs", str(a.epochs), "--threads", str(a.threads),
+                             "--negative", "5", "--eval", "false"]
+            elif tool == "gensim":
+                vectors = str(stem) + ".bin"
+                cmd = ["/usr/bin/python3", str(ROOT / "tools/peers/gensim_train.py"), "--input", str(plain),
+                       "--output", vectors, "--model", model, "--loss", loss, "--dim", str(a.dim), "--window", str(a.window),
+                       "--sample", str(a.sample), "--min-count", str(a.min_count), "--epochs", str(a.epochs),
+                       "--threads", str(a.threads)]
+            elif tool == "fasttext":
+                vectors = str(stem) + ".vec"
+                cmd = ["fasttext", model, "-input", str(plain), "-output", str(stem), "-dim", str(a.dim), "-ws", str(a.window),
+                       "-t", str(a.sample), "-minCount", str(a.min_count), "-epoch", str(a.epochs), "-thread", str(a.threads),
+                       "-loss", loss, "-neg", "5", "-verbose", "1"]
+                if not a.fasttext_subwords:
+                    cmd += ["-maxn", "0"]
+            else:
+                sys.exit(f"benchmark: unknown tool {tool}")
+            print(f"{config:8} {tool:9} training...", end=" ", flush=True)
+            wall, peak = run_timed(cmd, str(stem) + ".log")
+            scores = evaluate(cli, vectors, out / f"{tool}-{config}.eval.json")
+            row = dict(config=config, tool=tool, wall_s=round(wall, 1), peak_mb=round(peak), words_per_s=round(tokens * a.epochs / wall),
+                       analogy=scores["analogy"], analogy_seen=scores["seen"], ws353=scores["ws353"])
+            rows.append(row)
+            print(f"{wall:7.1f} s  {row['words_per_s']:>9,} words/s  {peak:6.0f} MB  analogy {row['analogy']:.4f}  WS-353 {row['ws353']:.4f}", flush=True)
+
+    report(rows, a, tokens, out)
+
+
+def evaluate(cli, vectors, json_path):
+    google = ROOT / "corpora/eval/questions-words.txt"
+    ws = ROOT / "corpora/eval/EN-WS-353-ALL.txt"
+    cmd = cli + ["eval", vectors, "--analogy", str(google), "--similarity", str(ws), "--restrict", "30000", "--json"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"benchmark: evaluation of {vectors} failed: {result.stderr.strip()}")
+    Path(json_path).write_text(result.stdout)
+    data = json.loads(result.stdout)
+    analogy = data["analogy"][0]
+    return dict(analogy=analogy["accuracy"], seen=analogy["seen"], ws353=data["similarity"][0]["spearman"])
+
+
+def report(rows, a, tokens, out):
+    lines = [f"Corpus: {a.corpus} ({tokens:,} tokens); dim {a.dim}, window {a.window}, sample {a.sample}, "
+             f"min-count {a.min_count}, {a.epochs} epoch(s), {a.threads} threads; machine: {os.cpu_count()} cores",
+             "",
+             "| config | tool | wall s | words/s | peak MB | analogy (30k) | WS-353 | speed vs best peer | memory vs best peer |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for config in dict.fromkeys(r["config"] for r in rows):
+        group = [r for r in rows if r["config"] == config]
+        peers = [r for r in group if r["tool"] != "hsoftmax"]
+        best_speed = max((r["words_per_s"] for r in peers), default=None)
+        best_mem = min((r["peak_mb"] for r in peers), default=None)
+        for r in group:
+            r["speed_ratio"] = round(r["words_per_s"] / best_speed, 2) if best_speed else None
+            r["memory_ratio"] = round(r["peak_mb"] / best_mem, 2) if best_mem else None
+            lines.append(f"| {config} | {r['tool']} | {r['wall_s']:.1f} | {r['words_per_s']:,} | {r['peak_mb']:,} | "
+                         f"{r['analogy']:.4f} | {r['ws353']:.4f} | {fmt(r['speed_ratio'])} | {fmt(r['memory_ratio'])} |")
+    table = "\n".join(lines)
+    print()
+    print(table)
+    (out / "benchmark.md").write_text(table + "\n")
+    (out / "benchmark.json").write_text(json.dumps(dict(settings=vars(a), tokens=tokens, rows=rows), indent=2))
+    chart(rows, out / "benchmark.png")
+    print(f"\nWrote {out / 'benchmark.md'}, {out / 'benchmark.json'}, {out / 'benchmark.png'}")
+
+
+def fmt(x):
+    return "" if x is None else f"{x:.2f}x"
+
+
+def chart(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("benchmark: matplotlib missing (apt-get install python3-matplotlib); no chart")
+        return
+    configs = list(dict.fromkeys(r["config"] for r in rows))
+    tools = list(dict.fromkeys(r["tool"] for r in rows))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for ax, key, title in zip(axes, ["words_per_s", "analogy", "peak_mb"], ["words/s (higher is better)", "analogy accuracy, top 30k", "peak memory MB"]):
+        width = 0.8 / len(tools)
+        for i, tool in enumerate(tools):
+            values = [next((r[key] for r in rows if r["config"] == c and r["tool"] == tool), 0) for c in configs]
+            ax.bar([x + i * width for x in range(len(configs))], values, width, label=tool)
+        ax.set_xticks([x + width * (len(tools) - 1) / 2 for x in range(len(configs))])
+        ax.set_xticklabels(configs)
+        ax.set_title(title)
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    main()
