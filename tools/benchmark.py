@@ -118,8 +118,8 @@ def main():
 
 
 def evaluate(cli, vectors, json_path):
-    google = ROOT / "corpora/eval/questions-words.txt"
-    ws = ROOT / "corpora/eval/EN-WS-353-ALL.txt"
+    google = ROOT / "corpora/eval/analogy/questions-words.txt"
+    ws = ROOT / "corpora/eval/similarity/EN-WS-353-ALL.txt"
     cmd = cli + ["eval", vectors, "--analogy", str(google), "--similarity", str(ws), "--restrict", "30000", "--json"]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:

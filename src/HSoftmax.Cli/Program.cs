@@ -12,10 +12,14 @@ public static class Program
         var root = new RootCommand("HSoftmax: word2vec-compatible word vectors (skip-gram, CBOW; hierarchical softmax, negative sampling).\nWith no command, trains on the bundled corpus and shows what it learned.");
         var train = TrainCommand.Create();
         root.Subcommands.Add(train);
+        root.Subcommands.Add(EvalCommands.Eval());
+        root.Subcommands.Add(EvalCommands.Nearest());
+        root.Subcommands.Add(EvalCommands.Analogy());
         root.SetAction((parse, cancel) =>
         {
-            stderr.WriteLine("hsoftmax: no command given; training on the bundled corpus (see 'hsoftmax --help' for commands)");
-            return Task.FromResult(TrainCommand.Run(train.Parse([]), stdout, stderr, cancel));
+            // The demo: word2vec's defaults with 15 epochs, as its demo-word.sh, since the bundled corpus is small.
+            stderr.WriteLine("hsoftmax: no command given; running the demo: 'hsoftmax train --epochs 15' on the bundled corpus (see 'hsoftmax --help')");
+            return Task.FromResult(TrainCommand.Run(train.Parse(["--epochs", "15"]), stdout, stderr, cancel));
         });
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }

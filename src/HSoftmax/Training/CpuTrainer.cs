@@ -125,9 +125,9 @@ internal sealed unsafe class TrainingRun
             float* ln = (float*)Pin(Sigmoid.LossNegative).AddrOfPinnedObject();
             if (_tree is not null)
             {
-                var (offsets, nodes, codes) = _tree.Flattened;
+                var (parent, branch) = _tree.Links;
                 objectives.Hs = new HierarchicalSoftmax(Word2VecModel.Pointer(_model.TreeOutput), _o.Dim,
-                    (int*)Pin(offsets).AddrOfPinnedObject(), (int*)Pin(nodes).AddrOfPinnedObject(), (byte*)Pin(codes).AddrOfPinnedObject(),
+                    (int*)Pin(parent).AddrOfPinnedObject(), (byte*)Pin(branch).AddrOfPinnedObject(), _tree.WordCount,
                     sig, lp, ln);
             }
             if (_noise is not null)
@@ -230,6 +230,9 @@ internal sealed unsafe class TrainingRun
         private readonly TrainingRun _run;
         private readonly ObjectiveSet _objectives;
         private readonly int[] _sentence;
+        private readonly HotRowCache? _hotTree;
+        private readonly HotRowCache? _hotNoise;
+        private long _sinceMerge;
         public ThreadScratch Scratch;
         public long TrainedWords;
         public long PendingWords;  // processed, not yet added to the shared counter
@@ -237,6 +240,22 @@ internal sealed unsafe class TrainingRun
         public Worker(TrainingRun run, ObjectiveSet objectives, FastRandom random)
         {
             _run = run;
+            var o = run._o;
+            if (o.Threads > 1 && o.HotRows > 0)
+            {
+                // Private copies of the rows every thread writes most (see HotRowCache).
+                if (run._tree is { InnerNodeCount: > 0 } tree)
+                {
+                    int rows = Math.Min(o.HotRows, tree.InnerNodeCount);
+                    _hotTree = new HotRowCache(Word2VecModel.Pointer(run._model.TreeOutput), tree.InnerNodeCount - rows, rows, o.Dim);
+                    objectives.Hs = objectives.Hs.WithHotRows(_hotTree);
+                }
+                if (run._noise is not null)
+                {
+                    _hotNoise = new HotRowCache(Word2VecModel.Pointer(run._model.NoiseOutput), 0, Math.Min(o.HotRows, run._vocabulary.Count), o.Dim);
+                    objectives.Ns = objectives.Ns.WithHotRows(_hotNoise);
+                }
+            }
             _objectives = objectives;
             _sentence = GC.AllocateUninitializedArray<int>(run._corpus.Options.MaxSentenceLength, pinned: true);
             int dim = run._o.Dim;
@@ -247,6 +266,9 @@ internal sealed unsafe class TrainingRun
 
         public void ResetEpoch()
         {
+            _hotTree?.Refresh();
+            _hotNoise?.Refresh();
+            _sinceMerge = 0;
             Scratch.Loss = 0;
             Scratch.Examples = 0;
             TrainedWords = 0;
@@ -265,6 +287,7 @@ internal sealed unsafe class TrainingRun
                 else { var n = _objectives.Ns; TrainChunk(ref n, chunk); }
                 producer.Recycle(chunk);
             }
+            MergeHotRows();
             Interlocked.Add(ref _run._wordsDone, PendingWords);
             PendingWords = 0;
         }
@@ -298,7 +321,9 @@ internal sealed unsafe class TrainingRun
                     TrainedWords += length;
                     PendingWords += end - begin;
                     sinceAlpha += end - begin;
+                    _sinceMerge += end - begin;
                     begin = end;
+                    if (_sinceMerge >= o.HotRowMergeWords) MergeHotRows();
                     if (sinceAlpha >= AlphaUpdateWords)
                     {
                         Interlocked.Add(ref run._wordsDone, PendingWords);
@@ -310,8 +335,17 @@ internal sealed unsafe class TrainingRun
             }
         }
 
+        private void MergeHotRows()
+        {
+            _hotTree?.Merge();
+            _hotNoise?.Merge();
+            _sinceMerge = 0;
+        }
+
         public void Dispose()
         {
+            _hotTree?.Dispose();
+            _hotNoise?.Dispose();
             NativeMemory.AlignedFree(Scratch.Hidden);
             NativeMemory.AlignedFree(Scratch.Grad);
             Scratch.Hidden = Scratch.Grad = null;

@@ -25,32 +25,40 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
 {
     private readonly float* _nodeVectors;  // syn1: one row per inner node
     private readonly int _dim;
-    private readonly int* _offsets;
-    private readonly int* _nodes;
-    private readonly byte* _codes;
+    private readonly int* _parent;         // HuffmanTree.Links: leaves 0..V-1, inner node j is V + j
+    private readonly byte* _branch;
+    private readonly int _words;
     private readonly float* _sigmoid;
     private readonly float* _lossPositive;
     private readonly float* _lossNegative;
+    private readonly float* _hotRows;   // this thread's copy of nodes _hotStart.. (see HotRowCache), or null
+    private readonly int _hotStart;
 
-    public HierarchicalSoftmax(float* nodeVectors, int dim, int* offsets, int* nodes, byte* codes,
-        float* sigmoid, float* lossPositive, float* lossNegative)
+    public HierarchicalSoftmax(float* nodeVectors, int dim, int* parent, byte* branch, int words,
+        float* sigmoid, float* lossPositive, float* lossNegative, float* hotRows = null, int hotStart = int.MaxValue)
     {
         _nodeVectors = nodeVectors; _dim = dim;
-        _offsets = offsets; _nodes = nodes; _codes = codes;
+        _parent = parent; _branch = branch; _words = words;
         _sigmoid = sigmoid; _lossPositive = lossPositive; _lossNegative = lossNegative;
+        _hotRows = hotRows; _hotStart = hotRows == null ? int.MaxValue : hotStart;
     }
+
+    /// <summary>The same objective with the top of the tree redirected to a thread's private rows.</summary>
+    public HierarchicalSoftmax WithHotRows(HotRowCache cache) =>
+        new(_nodeVectors, _dim, _parent, _branch, _words, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.FirstRow);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
     {
         float loss = 0;
         int dim = _dim;
-        int end = _offsets[target + 1];
-        for (int d = _offsets[target]; d < end; d++)
+        // Leaf to root: the order of the node updates does not matter, each uses the same hidden vector.
+        for (int child = target, parent = _parent[target]; parent >= 0; child = parent, parent = _parent[parent])
         {
-            float* row = _nodeVectors + (long)_nodes[d] * dim;
+            int node = parent - _words;
+            float* row = node >= _hotStart ? _hotRows + (long)(node - _hotStart) * dim : _nodeVectors + (long)node * dim;
             float f = VectorMath.Dot(hidden, row, dim);
-            int label = 1 - _codes[d];
+            int label = 1 - _branch[child];
             if (f <= -Sigmoid.MaxExp || f >= Sigmoid.MaxExp)
             {
                 loss += Sigmoid.SaturatedLoss(f, label);
@@ -81,14 +89,21 @@ internal readonly unsafe struct NegativeSampling : IObjective
     private readonly float* _sigmoid;
     private readonly float* _lossPositive;
     private readonly float* _lossNegative;
+    private readonly float* _hotRows;   // this thread's copy of words 0.._hotCount-1 (see HotRowCache), or null
+    private readonly int _hotCount;
 
     public NegativeSampling(float* outputVectors, int dim, int negatives, uint* threshold, int* alias, int wordCount,
-        float* sigmoid, float* lossPositive, float* lossNegative)
+        float* sigmoid, float* lossPositive, float* lossNegative, float* hotRows = null, int hotCount = 0)
     {
         _outputVectors = outputVectors; _dim = dim; _negatives = negatives;
         _threshold = threshold; _alias = alias; _wordCount = (uint)wordCount;
         _sigmoid = sigmoid; _lossPositive = lossPositive; _lossNegative = lossNegative;
+        _hotRows = hotRows; _hotCount = hotRows == null ? 0 : hotCount;
     }
+
+    /// <summary>The same objective with the most frequent words' rows redirected to a thread's private copy.</summary>
+    public NegativeSampling WithHotRows(HotRowCache cache) =>
+        new(_outputVectors, _dim, _negatives, _threshold, _alias, (int)_wordCount, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.Rows);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
@@ -107,7 +122,7 @@ internal readonly unsafe struct NegativeSampling : IObjective
                 if (word == target) continue;
                 label = 0;
             }
-            float* row = _outputVectors + (long)word * dim;
+            float* row = word < _hotCount ? _hotRows + (long)word * dim : _outputVectors + (long)word * dim;
             float f = VectorMath.Dot(hidden, row, dim);
             float g;
             if (f >= Sigmoid.MaxExp) { g = (label - 1) * alpha; loss += Sigmoid.SaturatedLoss(f, label); }

@@ -49,6 +49,15 @@ public sealed record TrainingOptions
     public bool CbowMean { get; init; } = true;
     public CorpusOptions Corpus { get; init; } = new();
 
+    /// <summary>
+    /// With several threads, each keeps a private copy of this many of the most-written output rows
+    /// (top of the tree, most frequent noise words), merged every <see cref="HotRowMergeWords"/> words;
+    /// 0 for plain Hogwild everywhere. See HotRowCache.
+    /// </summary>
+    internal int HotRows { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("HSOFTMAX_HOT_ROWS"), out int n) ? n : 1024;
+
+    internal int HotRowMergeWords { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("HSOFTMAX_HOT_MERGE"), out int n) ? n : 50_000;
+
     public float EffectiveAlpha => Alpha ?? (Model == ModelKind.SkipGram ? 0.025f : 0.05f);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>

@@ -11,24 +11,27 @@ namespace HSoftmax.Tree;
 /// <para>For word w, <see cref="GetPath"/> gives the inner nodes from the root down and
 /// <see cref="GetCode"/> the branch taken at each (0 = first-merged child, 1 = second). The training
 /// label at node d is 1 - code[d].</para>
+/// <para>Only parent links are stored (5 bytes per node): a table of every word's path would cost
+/// V x mean depth entries, 320 MB for a 3-million-word vocabulary. Training walks from the leaf up,
+/// and the nodes near the root, which every walk ends in, stay in cache.</para>
 /// </remarks>
 public sealed class HuffmanTree
 {
-    private readonly int[] _offsets;  // word w's path is _nodes[_offsets[w] .. _offsets[w + 1]]
-    private readonly int[] _nodes;
-    private readonly byte[] _codes;
+    // Node k < V is leaf k; node V + j is inner node j. Parent[root] = -1.
+    private readonly int[] _parent;
+    private readonly byte[] _branch;
 
-    private HuffmanTree(int[] offsets, int[] nodes, byte[] codes, int maxDepth, double meanDepth)
+    private HuffmanTree(int words, int[] parent, byte[] branch, int maxDepth, double meanDepth)
     {
-        _offsets = offsets;
-        _nodes = nodes;
-        _codes = codes;
+        WordCount = words;
+        _parent = parent;
+        _branch = branch;
         MaxDepth = maxDepth;
         WeightedMeanDepth = meanDepth;
     }
 
     /// <summary>Number of leaves (words).</summary>
-    public int WordCount => _offsets.Length - 1;
+    public int WordCount { get; }
 
     /// <summary>Number of inner nodes (V - 1, or 0 for a single word).</summary>
     public int InnerNodeCount => Math.Max(0, WordCount - 1);
@@ -39,16 +42,36 @@ public sealed class HuffmanTree
     /// <summary>Mean code length weighted by count: the expected number of node updates per predicted word.</summary>
     public double WeightedMeanDepth { get; }
 
+    /// <summary>Bytes the tree takes: what a hierarchical-softmax model needs beside its matrices.</summary>
+    public long SizeInBytes => _parent.Length * 5L;
+
     /// <summary>Inner nodes on word w's path, root first.</summary>
-    public ReadOnlySpan<int> GetPath(int word) => _nodes.AsSpan(_offsets[word], _offsets[word + 1] - _offsets[word]);
+    public int[] GetPath(int word)
+    {
+        var path = new int[GetDepth(word)];
+        int k = path.Length;
+        for (int node = _parent[word]; node >= 0; node = _parent[node]) path[--k] = node - WordCount;
+        return path;
+    }
 
     /// <summary>Code bits of word w, root first.</summary>
-    public ReadOnlySpan<byte> GetCode(int word) => _codes.AsSpan(_offsets[word], _offsets[word + 1] - _offsets[word]);
+    public byte[] GetCode(int word)
+    {
+        var code = new byte[GetDepth(word)];
+        int k = code.Length;
+        for (int node = word; _parent[node] >= 0; node = _parent[node]) code[--k] = _branch[node];
+        return code;
+    }
 
-    public int GetDepth(int word) => _offsets[word + 1] - _offsets[word];
+    public int GetDepth(int word)
+    {
+        int depth = 0;
+        for (int node = _parent[word]; node >= 0; node = _parent[node]) depth++;
+        return depth;
+    }
 
-    /// <summary>The flattened arrays, for the hot loop: word w owns entries Offsets[w]..Offsets[w+1]-1.</summary>
-    internal (int[] Offsets, int[] Nodes, byte[] Codes) Flattened => (_offsets, _nodes, _codes);
+    /// <summary>Parent links and branch bits for the hot loop (node numbering as above).</summary>
+    internal (int[] Parent, byte[] Branch) Links => (_parent, _branch);
 
     /// <summary>Builds the tree from counts sorted descending (a <see cref="Corpus.Vocabulary"/>'s order).</summary>
     public static HuffmanTree Build(ReadOnlySpan<long> counts)
@@ -59,7 +82,6 @@ public sealed class HuffmanTree
             if (counts[i] > counts[i - 1])
                 throw new ArgumentException($"counts must be sorted descending (index {i})", nameof(counts));
 
-        // Node k < v is leaf k; node v + j is inner node j. weight[] holds both kinds.
         int total = 2 * v - 1;
         var weight = new long[total];
         var parent = new int[total];
@@ -77,38 +99,23 @@ public sealed class HuffmanTree
             parent[second] = v + j;
             branch[second] = 1;
         }
-
-        // Depths first, so codes can be written root-first straight into place.
-        var depth = new int[total];
         int root = total - 1;
-        for (int node = root - 1; node >= 0; node--) depth[node] = depth[parent[node]] + 1; // parents are created after children
-        var offsets = new int[v + 1];
-        long sum = 0;
+        parent[root] = -1;
+
+        // Parents are created after their children, so one downward sweep gives every depth.
+        // The weight array is reused to hold depths.
+        var depth = weight;
+        depth[root] = 0;
+        for (int node = root - 1; node >= 0; node--) depth[node] = depth[parent[node]] + 1;
         int maxDepth = 0;
         double weighted = 0, totalCount = 0;
         for (int w = 0; w < v; w++)
         {
-            offsets[w] = checked((int)sum);
-            sum += depth[w];
-            maxDepth = Math.Max(maxDepth, depth[w]);
+            maxDepth = Math.Max(maxDepth, (int)depth[w]);
             weighted += (double)depth[w] * counts[w];
             totalCount += counts[w];
         }
-        offsets[v] = checked((int)sum);
-        var nodes = new int[sum];
-        var codes = new byte[sum];
-        for (int w = 0; w < v; w++)
-        {
-            int d = depth[w];
-            int node = w;
-            for (int k = d - 1; k >= 0; k--)
-            {
-                codes[offsets[w] + k] = branch[node];
-                node = parent[node];
-                nodes[offsets[w] + k] = node - v;
-            }
-        }
-        return new HuffmanTree(offsets, nodes, codes, maxDepth, totalCount > 0 ? weighted / totalCount : 0);
+        return new HuffmanTree(v, parent, branch, maxDepth, totalCount > 0 ? weighted / totalCount : 0);
     }
 
     private static int TakeSmallest(long[] weight, ref int leaf, ref int inner, int innerEnd)

@@ -54,14 +54,14 @@ public unsafe class ObjectiveTests
         Assert.True(path.Length >= 4);
 
         float[] grad = new float[Dim];
-        var (offsets, pathNodes, codes) = tree.Flattened;
+        var (parent, branch) = tree.Links;
         float loss;
         var random = new FastRandom(1);
         fixed (float* pNodes = nodes, pHidden = hidden, pGrad = grad, sig = Sigmoid.Table, lp = Sigmoid.LossPositive, ln = Sigmoid.LossNegative)
-        fixed (int* pOffsets = offsets, pPath = pathNodes)
-        fixed (byte* pCodes = codes)
+        fixed (int* pParent = parent)
+        fixed (byte* pBranch = branch)
         {
-            var hs = new HierarchicalSoftmax(pNodes, Dim, pOffsets, pPath, pCodes, sig, lp, ln);
+            var hs = new HierarchicalSoftmax(pNodes, Dim, pParent, pBranch, counts.Length, sig, lp, ln);
             loss = hs.Step(pHidden, target, Alpha, pGrad, ref random);
         }
 
