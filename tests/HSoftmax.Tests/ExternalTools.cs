@@ -2,49 +2,124 @@ using System.Diagnostics;
 
 namespace HSoftmax.Tests;
 
-/// <summary>Peers the interop tests run against: gensim under /usr/bin/python3, and fastText.</summary>
-public static class ExternalTools
+/// <summary>
+/// A fact that needs an outside tool ("gensim": /usr/bin/python3 with gensim, numpy and scipy; "fasttext": the
+/// fastText binary). Skipped with a clear message when the tool is missing, unless the environment variable CI
+/// is "true": there the test runs and fails on the missing tool, so a CI machine cannot silently skip parity.
+/// </summary>
+public sealed class RequiresToolFactAttribute : FactAttribute
 {
-    public const string Python = "/usr/bin/python3";
-
-    private static readonly Lazy<bool> GensimPresent = new(() => Run(Python, ["-c", "import gensim"], out _, out _) == 0);
-    private static readonly Lazy<bool> FastTextPresent = new(() => Run("fasttext", [], out _, out _) >= 0);
-
-    public static bool HasGensim => GensimPresent.Value;
-    public static bool HasFastText => FastTextPresent.Value;
-
-    /// <summary>In CI (CI=true) a missing peer is a failure, not a skip: .ci/run installs them.</summary>
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Runs a program; returns its exit code, or -1 if it could not be started.</summary>
-    public static int Run(string program, IEnumerable<string> args, out string stdout, out string stderr, int timeoutSeconds = 300)
+    public RequiresToolFactAttribute(string tool)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        try
-        {
-            using var process = Process.Start(info)!;
-            var outTask = process.StandardOutput.ReadToEndAsync();
-            var errTask = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeoutSeconds * 1000)) { process.Kill(true); throw new TimeoutException($"{program} ran over {timeoutSeconds} s"); }
-            stdout = outTask.Result;
-            stderr = errTask.Result;
-            return process.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            stdout = stderr = "";
-            return -1;
-        }
+        if (Tools.WhyMissing(tool) is string reason && !Tools.IsCi)
+            Skip = $"{reason} (set CI=true to make this a failure)";
     }
 }
 
-/// <summary>A fact that needs gensim: skipped with a message where it is absent, except in CI.</summary>
-public sealed class GensimFactAttribute : FactAttribute
+/// <summary>Finds and runs the outside tools the parity tests compare against.</summary>
+public static class Tools
 {
-    public GensimFactAttribute()
+    public const string Python = "/usr/bin/python3";
+    private static readonly Dictionary<string, string?> Cache = new();
+
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Why <paramref name="tool"/> cannot be used, or null when it can.</summary>
+    public static string? WhyMissing(string tool)
     {
-        if (!ExternalTools.HasGensim && !ExternalTools.InCi)
-            Skip = "gensim is not installed for /usr/bin/python3 (apt-get install python3-gensim); .ci/run installs it";
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(tool, out var cached)) return cached;
+            string? reason = tool switch
+            {
+                "gensim" => !File.Exists(Python) ? $"{Python} not found"
+                    : TryRun(Python, ["-c", "import gensim, numpy, scipy; print(gensim.__version__)"], out string output) ? null
+                    : $"gensim is not importable by {Python}: {output.Trim()}",
+                "fasttext" => FastText is null ? "fasttext not found (looked in /usr/bin, /usr/local/bin and PATH)" : null,
+                _ => throw new ArgumentException($"unknown tool {tool}"),
+            };
+            Cache[tool] = reason;
+            return reason;
+        }
+    }
+
+    /// <summary>Fails the test with the reason when the tool is missing (only reached when not skipped, i.e. on CI).</summary>
+    public static void Require(string tool)
+    {
+        if (WhyMissing(tool) is string reason) Assert.Fail($"{tool} is required on CI: {reason}");
+    }
+
+    public static string? FastText
+    {
+        get
+        {
+            foreach (string dir in new[] { "/usr/bin", "/usr/local/bin" }.Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)))
+            {
+                string path = Path.Combine(dir, "fasttext");
+                if (File.Exists(path)) return path;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>Runs a Python script with gensim; returns stdout, fails the test on a non-zero exit with stderr.</summary>
+    public static string RunPython(string script, params string[] args)
+    {
+        Require("gensim");
+        string file = Path.Combine(Path.GetTempPath(), $"hsoftmax-test-{Guid.NewGuid():N}.py");
+        File.WriteAllText(file, script);
+        try
+        {
+            var all = new List<string> { file };
+            all.AddRange(args);
+            return Run(Python, all, TimeSpan.FromMinutes(5));
+        }
+        finally { File.Delete(file); }
+    }
+
+    public static string Run(string program, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args) info.ArgumentList.Add(a);
+        info.Environment["PYTHONIOENCODING"] = "utf-8";
+        info.Environment["OMP_NUM_THREADS"] = "1";
+        info.Environment["OPENBLAS_NUM_THREADS"] = "1";
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} did not finish within {timeout}");
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            Assert.Fail($"{program} {string.Join(' ', args)} exited with {process.ExitCode}:\n{stderr.Result}");
+        return stdout.Result;
+    }
+
+    private static bool TryRun(string program, string[] args, out string output)
+    {
+        try
+        {
+            var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in args) info.ArgumentList.Add(a);
+            using var process = Process.Start(info)!;
+            var err = process.StandardError.ReadToEndAsync();
+            output = process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(60_000)) { process.Kill(true); output = "timed out"; return false; }
+            if (process.ExitCode != 0) output = err.Result;
+            return process.ExitCode == 0;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException)
+        {
+            output = e.Message;
+            return false;
+        }
     }
 }

@@ -68,8 +68,15 @@ public sealed class CpuTrainer
                 tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, treeClock.Elapsed.TotalMilliseconds);
         }
         long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
-        _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB",
-            vocabulary.Count, o.Dim, hs && ns ? "input, tree, noise" : hs ? "input, tree" : "input, noise", bytes / 1048576.0);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB of {Available:N0} MB available",
+            vocabulary.Count, o.Dim, hs && ns ? "input, tree, noise" : hs ? "input, tree" : "input, noise", bytes / 1048576.0, available / 1048576.0);
+        if (bytes > available)
+            throw new InsufficientMemoryException(
+                $"the weights need {bytes / 1048576.0:N0} MB ({vocabulary.Count:N0} words x {o.Dim} dims) but only {available / 1048576.0:N0} MB are available; lower --dim, raise --min-count or set --max-vocab");
+        // The counting pass's tables (every distinct word) are garbage now: give their memory back
+        // before the matrices are allocated, so the two never add up in the peak.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var model = new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
         model.Initialise(o.Seed);
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using HSoftmax.Evaluation;
 using HSoftmax.Simd;
 
 namespace HSoftmax.Vectors;
@@ -15,7 +16,7 @@ public sealed class WordVectors
     private readonly float[] _data;
     private readonly Dictionary<string, int> _index;
     private float[]? _unit;  // unit-length copy of the rows, made on first similarity query
-    private Dictionary<string, int>? _lowerIndex;
+    private Dictionary<string, int>? _upperIndex;
 
     /// <param name="words">One word per row; the first occurrence wins on lookup if a word repeats.</param>
     /// <param name="data">Rows of <paramref name="dim"/> floats, one per word; kept, not copied.</param>
@@ -49,13 +50,17 @@ public sealed class WordVectors
         return GetVector(i);
     }
 
-    /// <summary>Row of <paramref name="word"/>, or -1. Case-insensitive lookup takes the first (most frequent) row whose lower-cased form matches.</summary>
+    /// <summary>
+    /// Row of <paramref name="word"/>, or -1. With <paramref name="ignoreCase"/>, an exact match still wins;
+    /// otherwise the first (most frequent) row whose upper-cased form matches, upper-cased as Python does
+    /// (gensim's case-insensitive evaluation), e.g. "PARIS" or "paris" finds "Paris".
+    /// </summary>
     public int IndexOf(string word, bool ignoreCase = false)
     {
         if (_index.TryGetValue(word, out int i)) return i;
         if (!ignoreCase) return -1;
-        _lowerIndex ??= BuildLowerIndex();
-        return _lowerIndex.TryGetValue(word.ToLowerInvariant(), out i) ? i : -1;
+        _upperIndex ??= BuildUpperIndex();
+        return _upperIndex.TryGetValue(PythonText.Upper(word), out i) ? i : -1;
     }
 
     public bool Contains(string word) => _index.ContainsKey(word);
@@ -129,11 +134,11 @@ public sealed class WordVectors
         return i >= 0 ? i : throw new KeyNotFoundException($"'{word}' is not in the vocabulary");
     }
 
-    private Dictionary<string, int> BuildLowerIndex()
+    private Dictionary<string, int> BuildUpperIndex()
     {
-        var lower = new Dictionary<string, int>(_words.Length, StringComparer.Ordinal);
-        for (int i = 0; i < _words.Length; i++) lower.TryAdd(_words[i].ToLowerInvariant(), i);
-        return lower;
+        var upper = new Dictionary<string, int>(_words.Length, StringComparer.Ordinal);
+        for (int i = 0; i < _words.Length; i++) upper.TryAdd(PythonText.Upper(_words[i]), i);
+        return upper;
     }
 }
 

@@ -57,7 +57,7 @@ public class Word2VecFileTests
         Assert.Single(Directory.GetFiles(tmp.Path));
     }
 
-    [GensimFact]
+    [RequiresToolFact("gensim")]
     public void GensimLoadsBothFormatsWithOurValues()
     {
         using var tmp = new TempFolder();
@@ -74,8 +74,7 @@ public class Word2VecFileTests
                 out["binary" if binary else "text"] = {"words": list(kv.index_to_key), "values": [float(x) for x in kv.vectors.ravel()]}
             print(json.dumps(out))
             """;
-        int rc = ExternalTools.Run(ExternalTools.Python, ["-c", script, text, binary], out string stdout, out string stderr);
-        Assert.True(rc == 0, stderr);
+        string stdout = Tools.RunPython(script, text, binary);
         using var json = JsonDocument.Parse(stdout);
         foreach (string kind in new[] { "text", "binary" })
         {
