@@ -54,8 +54,11 @@ def main():
     p.add_argument("--sample", type=float, default=1e-4)
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--fasttext-subwords", action=argparse.BooleanOptionalAction, default=True,
-                   help="fastText's character n-grams (its default, minn 3 maxn 6); --no-fasttext-subwords sets maxn 0")
+    p.add_argument("--fasttext-subwords", action=argparse.BooleanOptionalAction, default=False,
+                   help="give fastText its character n-grams (its own default, minn 3 maxn 6); by default they are off "
+                        "(-maxn 0), so all three tools train the same word-level model")
+    p.add_argument("--eval", action=argparse.BooleanOptionalAction, default=True,
+                   help="score the vectors (turn off for synthetic corpora)")
     p.add_argument("--out", default=str(ROOT / "bench-out"))
     a = p.parse_args()
 
@@ -74,7 +77,7 @@ def main():
         plain = corpus
     tokens = int(subprocess.run(["wc", "-w", str(plain)], capture_output=True, text=True).stdout.split()[0])
 
-    print("Building HSoftmax (Release)...", flush=True)
+    print(f"Corpus {plain}: {tokens:,} tokens. Building HSoftmax (Release)...", flush=True)
     subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"],
                    check=True, stdout=subprocess.DEVNULL)
     cli = ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
@@ -108,7 +111,7 @@ def main():
                 sys.exit(f"benchmark: unknown tool {tool}")
             print(f"{config:8} {tool:9} training...", end=" ", flush=True)
             wall, peak = run_timed(cmd, str(stem) + ".log")
-            scores = evaluate(cli, vectors, out / f"{tool}-{config}.eval.json")
+            scores = evaluate(cli, vectors, out / f"{tool}-{config}.eval.json") if a.eval else dict(analogy=float("nan"), seen=0, ws353=float("nan"))
             row = dict(config=config, tool=tool, wall_s=round(wall, 1), peak_mb=round(peak), words_per_s=round(tokens * a.epochs / wall),
                        analogy=scores["analogy"], analogy_seen=scores["seen"], ws353=scores["ws353"])
             rows.append(row)

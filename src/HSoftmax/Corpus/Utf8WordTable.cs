@@ -82,6 +82,24 @@ internal sealed class Utf8WordTable
         return Insert(word, hash, slot);
     }
 
+    /// <summary>
+    /// Adds <paramref name="word"/> as a new entry even if it is already present (a vectors file may
+    /// repeat a word); lookups keep finding the first entry. Returns the new id.
+    /// </summary>
+    public int Append(ReadOnlySpan<byte> word)
+    {
+        uint hash = Hash(word);
+        int slot = (int)hash & _mask;
+        while (true)
+        {
+            int entry = _slots[slot];
+            if (entry == 0) return Insert(word, hash, slot);
+            int id = entry - 1;
+            if (_hashes[id] == hash && this[id].SequenceEqual(word)) return Insert(word, hash, slot: -1);
+            slot = (slot + 1) & _mask;
+        }
+    }
+
     private int Insert(ReadOnlySpan<byte> word, uint hash, int slot)
     {
         int id = Count;
@@ -102,7 +120,7 @@ internal sealed class Utf8WordTable
         _arenaLength += word.Length;
         _starts[id + 1] = _arenaLength;
         _hashes[id] = hash;
-        _slots[slot] = id + 1;
+        if (slot >= 0) _slots[slot] = id + 1;
         Count = id + 1;
         if (Count * 2 > _slots.Length) Rehash();
         return id;
@@ -116,8 +134,14 @@ internal sealed class Utf8WordTable
         for (int id = 0; id < Count; id++)
         {
             int slot = (int)_hashes[id] & _mask;
-            while (_slots[slot] != 0) slot = (slot + 1) & _mask;
-            _slots[slot] = id + 1;
+            bool repeat = false;
+            while (_slots[slot] != 0)
+            {
+                int other = _slots[slot] - 1;
+                if (_hashes[other] == _hashes[id] && this[other].SequenceEqual(this[id])) { repeat = true; break; }  // keep the first
+                slot = (slot + 1) & _mask;
+            }
+            if (!repeat) _slots[slot] = id + 1;
         }
     }
 

@@ -52,6 +52,9 @@ public sealed class Vocabulary
 
     public string GetWord(int id) => _words.GetString(id);
 
+    /// <summary>The word table itself, shared with the vectors trained on this vocabulary.</summary>
+    internal Utf8WordTable Words => _words;
+
     public ReadOnlySpan<byte> GetWordUtf8(int id) => _words[id];
 
     /// <summary>The id of a word, or -1.</summary>

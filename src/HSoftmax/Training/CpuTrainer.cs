@@ -82,7 +82,7 @@ public sealed class CpuTrainer
 
         var run = new TrainingRun(o, vocabulary, tree, model, corpus, progress, _logger);
         var epochs = run.Execute(cancellationToken);
-        var vectors = new WordVectors(vocabulary.ToWordArray(), model.Input, o.Dim);
+        var vectors = new WordVectors(vocabulary.Words, model.Input, o.Dim);
         return new TrainingResult(vectors, vocabulary, tree, model, null, epochs, run.Elapsed);
     }
 }

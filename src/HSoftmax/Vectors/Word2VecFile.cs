@@ -56,13 +56,18 @@ public static class Word2VecFile
             Span<byte> row = format == VectorFormat.Binary ? new byte[vectors.Dim * 4] : default;
             for (int i = 0; i < vectors.Count; i++)
             {
-                output.Write(Encoding.UTF8.GetBytes(vectors.GetWord(i)));
+                output.Write(vectors.GetWordUtf8(i));
                 var v = vectors.GetVector(i);
                 if (format == VectorFormat.Binary)
                 {
                     output.WriteByte((byte)' ');
-                    for (int d = 0; d < v.Length; d++) BinaryPrimitives.WriteSingleLittleEndian(row[(4 * d)..], v[d]);
-                    output.Write(row);
+                    if (BitConverter.IsLittleEndian)
+                        output.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v));
+                    else
+                    {
+                        for (int d = 0; d < v.Length; d++) BinaryPrimitives.WriteSingleLittleEndian(row[(4 * d)..], v[d]);
+                        output.Write(row);
+                    }
                 }
                 else
                 {

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
+using HSoftmax.Corpus;
 using HSoftmax.Evaluation;
 using HSoftmax.Simd;
 
@@ -10,36 +12,52 @@ namespace HSoftmax.Vectors;
 /// lookup, similarity, nearest neighbours. Rows are stored row-major in one float array, in the order
 /// of the file or vocabulary (most frequent first for word2vec files).
 /// </summary>
+/// <remarks>
+/// Words live as UTF-8 in one arena with an open-addressing index (no string or dictionary entry per
+/// word: 3 million words cost their bytes plus about 20 bytes each); vectors trained here share the
+/// vocabulary's arena. Similarity uses per-row norms (4 bytes a row), not a normalised copy of the
+/// matrix; <see cref="UnitRows"/> makes that copy only when asked.
+/// </remarks>
 public sealed class WordVectors
 {
-    private readonly string[] _words;
+    private readonly Utf8WordTable _words;
     private readonly float[] _data;
-    private readonly Dictionary<string, int> _index;
-    private float[]? _unit;  // unit-length copy of the rows, made on first similarity query
+    private float[]? _inverseNorms;  // 1 / |row|, or 0 for a zero row; made on first similarity query
+    private float[]? _unit;
     private Dictionary<string, int>? _upperIndex;
 
     /// <param name="words">One word per row; the first occurrence wins on lookup if a word repeats.</param>
     /// <param name="data">Rows of <paramref name="dim"/> floats, one per word; kept, not copied.</param>
     public WordVectors(string[] words, float[] data, int dim)
+        : this(BuildTable(words), data, dim)
+    {
+    }
+
+    /// <summary>Vectors whose words are an existing table's (the training vocabulary's), shared, not copied.</summary>
+    internal WordVectors(Utf8WordTable words, float[] data, int dim)
     {
         if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim));
-        if ((long)words.Length * dim != data.Length)
-            throw new ArgumentException($"{words.Length} words x {dim} dims needs {(long)words.Length * dim} floats, got {data.Length}");
+        if ((long)words.Count * dim != data.Length)
+            throw new ArgumentException($"{words.Count} words x {dim} dims needs {(long)words.Count * dim} floats, got {data.Length}");
         _words = words;
         _data = data;
         Dim = dim;
-        _index = new Dictionary<string, int>(words.Length, StringComparer.Ordinal);
-        for (int i = 0; i < words.Length; i++) _index.TryAdd(words[i], i);
+        Words = new WordList(words);
     }
 
-    public int Count => _words.Length;
+    public int Count => _words.Count;
     public int Dim { get; }
-    public IReadOnlyList<string> Words => _words;
+
+    /// <summary>The words in row order (each access decodes one word).</summary>
+    public IReadOnlyList<string> Words { get; }
 
     /// <summary>The raw rows (not normalised).</summary>
     public ReadOnlySpan<float> Data => _data;
 
-    public string GetWord(int index) => _words[index];
+    public string GetWord(int index) => _words.GetString(index);
+
+    /// <summary>The word of a row as UTF-8, without allocating.</summary>
+    public ReadOnlySpan<byte> GetWordUtf8(int index) => _words[index];
 
     public ReadOnlySpan<float> GetVector(int index) => _data.AsSpan(index * Dim, Dim);
 
@@ -57,30 +75,29 @@ public sealed class WordVectors
     /// </summary>
     public int IndexOf(string word, bool ignoreCase = false)
     {
-        if (_index.TryGetValue(word, out int i)) return i;
-        if (!ignoreCase) return -1;
+        int i = _words.Find(word);
+        if (i >= 0 || !ignoreCase) return i;
         _upperIndex ??= BuildUpperIndex();
         return _upperIndex.TryGetValue(PythonText.Upper(word), out i) ? i : -1;
     }
 
-    public bool Contains(string word) => _index.ContainsKey(word);
+    public bool Contains(string word) => _words.Find(word) >= 0;
 
     /// <summary>Cosine similarity of two words.</summary>
     public float Similarity(string a, string b) => Similarity(IndexOfOrThrow(a), IndexOfOrThrow(b));
 
     public unsafe float Similarity(int a, int b)
     {
-        var unit = UnitRows();
-        fixed (float* p = unit)
-            return VectorMath.Dot(p + (long)a * Dim, p + (long)b * Dim, Dim);
+        var inverse = InverseNorms();
+        fixed (float* p = _data)
+            return VectorMath.Dot(p + (long)a * Dim, p + (long)b * Dim, Dim) * inverse[a] * inverse[b];
     }
 
     /// <summary>The <paramref name="k"/> words most similar to <paramref name="word"/> by cosine, itself excluded.</summary>
     public IReadOnlyList<(string Word, float Similarity)> Nearest(string word, int k = 10)
     {
         int i = IndexOfOrThrow(word);
-        var unit = UnitRows().AsSpan(i * Dim, Dim).ToArray();
-        return Nearest(unit, k, [i]);
+        return Nearest(GetVector(i), k, [i]);
     }
 
     /// <summary>The <paramref name="k"/> rows most similar to <paramref name="query"/> by cosine, skipping <paramref name="exclude"/>.</summary>
@@ -92,11 +109,11 @@ public sealed class WordVectors
         var top = new TopK(k);
         Scan(q, Math.Min(restrict, Count), exclude, ref top);
         var result = new List<(string, float)>(top.Count);
-        foreach (var (index, score) in top.Sorted()) result.Add((_words[index], score));
+        foreach (var (index, score) in top.Sorted()) result.Add((GetWord(index), score));
         return result;
     }
 
-    /// <summary>Unit-length copy of all rows (made once, then kept).</summary>
+    /// <summary>A unit-length copy of all rows, made on request and then kept (it doubles the memory).</summary>
     public float[] UnitRows()
     {
         if (_unit is not null) return _unit;
@@ -106,17 +123,31 @@ public sealed class WordVectors
         return _unit = unit;
     }
 
+    /// <summary>Cosine of each of the first <paramref name="rows"/> rows with a unit query, into the heap.</summary>
     internal unsafe void Scan(float[] unitQuery, int rows, ReadOnlySpan<int> exclude, ref TopK top)
     {
-        var unit = UnitRows();
-        fixed (float* p = unit, q = unitQuery)
+        var inverse = InverseNorms();
+        fixed (float* p = _data, q = unitQuery)
         {
             for (int r = 0; r < rows; r++)
             {
-                float s = VectorMath.Dot(p + (long)r * Dim, q, Dim);
+                float s = VectorMath.Dot(p + (long)r * Dim, q, Dim) * inverse[r];
                 if (s > top.Threshold && !exclude.Contains(r)) top.Add(r, s);
             }
         }
+    }
+
+    private float[] InverseNorms()
+    {
+        if (_inverseNorms is not null) return _inverseNorms;
+        var inverse = new float[Count];
+        for (int r = 0; r < Count; r++)
+        {
+            double sum = 0;
+            foreach (float x in GetVector(r)) sum += (double)x * x;
+            inverse[r] = sum > 0 ? (float)(1 / Math.Sqrt(sum)) : 0;
+        }
+        return _inverseNorms = inverse;
     }
 
     public static void Normalise(Span<float> v)
@@ -136,9 +167,30 @@ public sealed class WordVectors
 
     private Dictionary<string, int> BuildUpperIndex()
     {
-        var upper = new Dictionary<string, int>(_words.Length, StringComparer.Ordinal);
-        for (int i = 0; i < _words.Length; i++) upper.TryAdd(PythonText.Upper(_words[i]), i);
+        var upper = new Dictionary<string, int>(Count, StringComparer.Ordinal);
+        for (int i = 0; i < Count; i++) upper.TryAdd(PythonText.Upper(GetWord(i)), i);
         return upper;
+    }
+
+    private static Utf8WordTable BuildTable(string[] words)
+    {
+        var table = new Utf8WordTable(words.Length);
+        foreach (string w in words) table.Append(Encoding.UTF8.GetBytes(w));
+        return table;
+    }
+
+    /// <summary>The words as a list of strings, decoded on access.</summary>
+    private sealed class WordList(Utf8WordTable table) : IReadOnlyList<string>
+    {
+        public string this[int index] => (uint)index < (uint)table.Count ? table.GetString(index) : throw new ArgumentOutOfRangeException(nameof(index));
+        public int Count => table.Count;
+
+        public IEnumerator<string> GetEnumerator()
+        {
+            for (int i = 0; i < table.Count; i++) yield return table.GetString(i);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
 
