@@ -54,6 +54,8 @@ def main():
     p.add_argument("--sample", type=float, default=1e-4)
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--alpha-skipgram", type=float, default=0.025, help="learning rate given to every tool for skip-gram (word2vec's default)")
+    p.add_argument("--alpha-cbow", type=float, default=0.05, help="learning rate given to every tool for CBOW (word2vec's default)")
     p.add_argument("--fasttext-subwords", action=argparse.BooleanOptionalAction, default=False,
                    help="give fastText its character n-grams (its own default, minn 3 maxn 6); by default they are off "
                         "(-maxn 0), so all three tools train the same word-level model")
@@ -86,6 +88,7 @@ def main():
     rows = []
     for config in a.configs.split(","):
         model, loss = CONFIGS[config]
+        alpha = str(a.alpha_skipgram if model == "skipgram" else a.alpha_cbow)
         for tool in tools:
             stem = out / f"{tool}-{config}"
             if tool == "hsoftmax":
@@ -93,18 +96,18 @@ def main():
                 cmd = cli + ["train", "--input", str(plain), "--output", vectors, "--format", "binary", "--model", model,
                              "--loss", loss, "--dim", str(a.dim), "--window", str(a.window), "--sample", str(a.sample),
                              "--min-count", str(a.min_count), "--epochs", str(a.epochs), "--threads", str(a.threads),
-                             "--negative", "5", "--eval", "false"]
+                             "--negative", "5", "--alpha", alpha, "--eval", "false"]
             elif tool == "gensim":
                 vectors = str(stem) + ".bin"
                 cmd = ["/usr/bin/python3", str(ROOT / "tools/peers/gensim_train.py"), "--input", str(plain),
                        "--output", vectors, "--model", model, "--loss", loss, "--dim", str(a.dim), "--window", str(a.window),
                        "--sample", str(a.sample), "--min-count", str(a.min_count), "--epochs", str(a.epochs),
-                       "--threads", str(a.threads)]
+                       "--threads", str(a.threads), "--alpha", alpha]
             elif tool == "fasttext":
                 vectors = str(stem) + ".vec"
                 cmd = ["fasttext", model, "-input", str(plain), "-output", str(stem), "-dim", str(a.dim), "-ws", str(a.window),
                        "-t", str(a.sample), "-minCount", str(a.min_count), "-epoch", str(a.epochs), "-thread", str(a.threads),
-                       "-loss", loss, "-neg", "5", "-verbose", "1"]
+                       "-loss", loss, "-neg", "5", "-lr", alpha, "-verbose", "1"]
                 if not a.fasttext_subwords:
                     cmd += ["-maxn", "0"]
             else:
@@ -135,7 +138,8 @@ def evaluate(cli, vectors, json_path):
 
 def report(rows, a, tokens, out):
     lines = [f"Corpus: {a.corpus} ({tokens:,} tokens); dim {a.dim}, window {a.window}, sample {a.sample}, "
-             f"min-count {a.min_count}, {a.epochs} epoch(s), {a.threads} threads; machine: {os.cpu_count()} cores",
+             f"min-count {a.min_count}, {a.epochs} epoch(s), {a.threads} threads, learning rate {a.alpha_skipgram} skip-gram / "
+             f"{a.alpha_cbow} CBOW for every tool; fastText {'with' if a.fasttext_subwords else 'without'} subwords; machine: {os.cpu_count()} cores",
              "",
              "| config | tool | wall s | words/s | peak MB | analogy (30k) | WS-353 | speed vs best peer | memory vs best peer |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]

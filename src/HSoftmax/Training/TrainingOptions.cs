@@ -56,7 +56,7 @@ public sealed record TrainingOptions
     /// </summary>
     internal int HotRows { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("HSOFTMAX_HOT_ROWS"), out int n) ? n : 1024;
 
-    internal int HotRowMergeWords { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("HSOFTMAX_HOT_MERGE"), out int n) ? n : 50_000;
+    internal int HotRowMergeWords { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("HSOFTMAX_HOT_MERGE"), out int n) ? n : 10_000;
 
     public float EffectiveAlpha => Alpha ?? (Model == ModelKind.SkipGram ? 0.025f : 0.05f);
 

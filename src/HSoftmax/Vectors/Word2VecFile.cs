@@ -52,35 +52,69 @@ public static class Word2VecFile
         {
             using var output = new BufferedStream(stream, 1 << 20);
             WriteAscii(output, $"{vectors.Count} {vectors.Dim}\n");
-            Span<byte> number = stackalloc byte[32];
-            Span<byte> row = format == VectorFormat.Binary ? new byte[vectors.Dim * 4] : default;
-            for (int i = 0; i < vectors.Count; i++)
-            {
-                output.Write(vectors.GetWordUtf8(i));
-                var v = vectors.GetVector(i);
-                if (format == VectorFormat.Binary)
-                {
-                    output.WriteByte((byte)' ');
-                    if (BitConverter.IsLittleEndian)
-                        output.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v));
-                    else
-                    {
-                        for (int d = 0; d < v.Length; d++) BinaryPrimitives.WriteSingleLittleEndian(row[(4 * d)..], v[d]);
-                        output.Write(row);
-                    }
-                }
-                else
-                {
-                    foreach (float x in v)
-                    {
-                        output.WriteByte((byte)' ');
-                        x.TryFormat(number, out int n, default, CultureInfo.InvariantCulture); // shortest round-trip form
-                        output.Write(number[..n]);
-                    }
-                }
-                output.WriteByte((byte)'\n');
-            }
+            if (format == VectorFormat.Binary) WriteBinary(vectors, output);
+            else WriteText(vectors, output);
         });
+    }
+
+    private static void WriteBinary(WordVectors vectors, Stream output)
+    {
+        Span<byte> row = BitConverter.IsLittleEndian ? default : new byte[vectors.Dim * 4];
+        for (int i = 0; i < vectors.Count; i++)
+        {
+            output.Write(vectors.GetWordUtf8(i));
+            output.WriteByte((byte)' ');
+            var v = vectors.GetVector(i);
+            if (BitConverter.IsLittleEndian)
+                output.Write(MemoryMarshal.AsBytes(v));
+            else
+            {
+                for (int d = 0; d < v.Length; d++) BinaryPrimitives.WriteSingleLittleEndian(row[(4 * d)..], v[d]);
+                output.Write(row);
+            }
+            output.WriteByte((byte)'\n');
+        }
+    }
+
+    /// <summary>
+    /// Text: formatting floats (shortest round-trip form) is the cost, not the disk, so blocks of rows are
+    /// formatted on all cores and written in order.
+    /// </summary>
+    private static void WriteText(WordVectors vectors, Stream output)
+    {
+        const int RowsPerBlock = 1024;
+        int blocks = (vectors.Count + RowsPerBlock - 1) / RowsPerBlock;
+        int wave = Math.Max(1, Environment.ProcessorCount * 2);
+        var buffers = new MemoryStream[wave];
+        for (int i = 0; i < wave; i++) buffers[i] = new MemoryStream();
+        for (int first = 0; first < blocks; first += wave)
+        {
+            int count = Math.Min(wave, blocks - first);
+            Parallel.For(0, count, b =>
+            {
+                var buffer = buffers[b];
+                buffer.SetLength(0);
+                int start = (first + b) * RowsPerBlock;
+                FormatRows(vectors, start, Math.Min(vectors.Count, start + RowsPerBlock), buffer);
+            });
+            for (int b = 0; b < count; b++) buffers[b].WriteTo(output);
+        }
+    }
+
+    private static void FormatRows(WordVectors vectors, int start, int end, MemoryStream buffer)
+    {
+        Span<byte> number = stackalloc byte[32];
+        for (int i = start; i < end; i++)
+        {
+            buffer.Write(vectors.GetWordUtf8(i));
+            foreach (float x in vectors.GetVector(i))
+            {
+                buffer.WriteByte((byte)' ');
+                x.TryFormat(number, out int n, default, CultureInfo.InvariantCulture); // shortest round-trip form
+                buffer.Write(number[..n]);
+            }
+            buffer.WriteByte((byte)'\n');
+        }
     }
 
     public static WordVectors Load(string path, VectorReadOptions? options = null)

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""How HSoftmax's CPU engine scales from 1 to N threads on one corpus (training words/s, whole process).
+
+    /usr/bin/python3 tools/thread_scaling.py            # enwiki2015, skip-gram+HS, CBOW+HS, skip-gram+NS, 1 and 2 threads
+"""
+import argparse
+import re
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = {"sg-hs": ("skipgram", "hs"), "cbow-hs": ("cbow", "hs"), "sg-ns": ("skipgram", "ns")}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--corpus", default=str(ROOT.parent / "shared/data/corpus/enwiki2015/enwiki2015-paragraphs.txt.gz"))
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--configs", default="sg-hs,cbow-hs,sg-ns")
+    p.add_argument("--out", default=str(ROOT / "bench-out/threads"))
+    a = p.parse_args()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
+    cli = ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
+    lines = ["| config | threads | training words/s | whole-process s | speed-up |", "|---|---:|---:|---:|---:|"]
+    for config in a.configs.split(","):
+        model, loss = CONFIGS[config]
+        base = None
+        for t in [int(x) for x in a.threads.split(",")]:
+            start = time.time()
+            r = subprocess.run(cli + ["train", "--input", a.corpus, "--output", str(out / f"{config}-{t}.bin"), "--format", "binary",
+                                      "--model", model, "--loss", loss, "--sample", "1e-4", "--epochs", "1", "--threads", str(t),
+                                      "--eval", "false", "-q"], capture_output=True, text=True, check=True)
+            wall = time.time() - start
+            rate = int(re.search(r"Training +[\d.]+ s, ([\d,]+) words/s", r.stdout).group(1).replace(",", ""))
+            base = base or rate
+            lines.append(f"| {config} | {t} | {rate:,} | {wall:.1f} | {rate / base:.2f}x |")
+            print(lines[-1], flush=True)
+    (out / "threads.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
