@@ -62,7 +62,14 @@ public sealed class CorpusReader
     public long SkippedLongTokens { get; private set; }
 
     /// <summary>Passes every token of every file to <paramref name="sink"/>, in order.</summary>
-    public void Read<TSink>(ref TSink sink, CancellationToken cancellationToken = default) where TSink : struct, ITokenSink
+    public void Read<TSink>(ref TSink sink, CancellationToken cancellationToken = default) where TSink : struct, ITokenSink =>
+        Read(ref sink, validateUtf8: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Read{TSink}(ref TSink, CancellationToken)"/>; training passes after the counting pass
+    /// skip the UTF-8 check (a token with invalid bytes can only be an unknown word there).
+    /// </summary>
+    internal void Read<TSink>(ref TSink sink, bool validateUtf8, CancellationToken cancellationToken) where TSink : struct, ITokenSink
     {
         SkippedLongTokens = 0;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -72,7 +79,7 @@ public sealed class CorpusReader
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using Stream stream = CorpusFiles.Open(file);
-                ReadFile(stream, file, buffer, ref sink, cancellationToken);
+                ReadFile(stream, file, buffer, ref sink, validateUtf8, cancellationToken);
             }
         }
         finally
@@ -81,7 +88,7 @@ public sealed class CorpusReader
         }
     }
 
-    private void ReadFile<TSink>(Stream stream, string file, byte[] buffer, ref TSink sink, CancellationToken cancellationToken)
+    private void ReadFile<TSink>(Stream stream, string file, byte[] buffer, ref TSink sink, bool validateUtf8, CancellationToken cancellationToken)
         where TSink : struct, ITokenSink
     {
         int maxSentence = Options.MaxSentenceLength;
@@ -152,7 +159,7 @@ public sealed class CorpusReader
                     SkippedLongTokens++;
                     continue;
                 }
-                if (!Utf8.IsValid(token))
+                if (validateUtf8 && !Utf8.IsValid(token))
                     throw new CorpusException($"{file}:{line}: invalid UTF-8 in token starting with '{Printable(token)}'");
                 sink.Token(token);
                 if (++sentenceTokens == maxSentence) { sink.EndOfSentence(); sentenceTokens = 0; }

@@ -48,7 +48,9 @@ internal sealed unsafe class HotRowCache : IDisposable
     {
         lock (MergeLock)
         {
-            for (int i = 0; i < _length; i++) _shared[i] += Private[i] - Snapshot[i];
+            // shared += private - snapshot, then both copies take the merged rows.
+            VectorMath.Axpy(-1f, Snapshot, Private, _length);
+            VectorMath.Axpy(1f, Private, _shared, _length);
             Refresh();
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using HSoftmax.Simd;
 
 namespace HSoftmax.Training;
@@ -14,6 +15,13 @@ internal unsafe interface IObjective
 {
     /// <summary>One SGD step; returns the loss, -log P(target | hidden).</summary>
     float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random);
+
+    /// <summary>
+    /// Asks the memory system for the output rows a prediction of <paramref name="target"/> will touch.
+    /// With millions of words they are cache misses; requested together, before the first dot product,
+    /// the loads overlap instead of queueing. Called once per centre word (skip-gram reuses the rows).
+    /// </summary>
+    void Prefetch(int target);
 }
 
 /// <summary>
@@ -46,6 +54,17 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
     /// <summary>The same objective with the top of the tree redirected to a thread's private rows.</summary>
     public HierarchicalSoftmax WithHotRows(HotRowCache cache) =>
         new(_nodeVectors, _dim, _parent, _branch, _words, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.FirstRow);
+
+    public void Prefetch(int target)
+    {
+        if (!Sse.IsSupported) return;
+        for (int parent = _parent[target]; parent >= 0; parent = _parent[parent])
+        {
+            int node = parent - _words;
+            if (node >= _hotStart) return;  // the rest of the path is the thread's private, cached rows
+            Simd.Prefetch.Row(_nodeVectors + (long)node * _dim, _dim);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
@@ -105,6 +124,11 @@ internal readonly unsafe struct NegativeSampling : IObjective
     public NegativeSampling WithHotRows(HotRowCache cache) =>
         new(_outputVectors, _dim, _negatives, _threshold, _alias, (int)_wordCount, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.Rows);
 
+    public void Prefetch(int target)
+    {
+        if (target >= _hotCount) Simd.Prefetch.Row(_outputVectors + (long)target * _dim, _dim);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
     {
@@ -146,6 +170,8 @@ internal readonly unsafe struct BothObjectives : IObjective
     private readonly NegativeSampling _ns;
 
     public BothObjectives(HierarchicalSoftmax hs, NegativeSampling ns) { _hs = hs; _ns = ns; }
+
+    public void Prefetch(int target) { _hs.Prefetch(target); _ns.Prefetch(target); }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random) =>

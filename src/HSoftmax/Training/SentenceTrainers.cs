@@ -29,6 +29,8 @@ internal static unsafe class SkipGramTrainer
             int reduce = scratch.Random.NextInt(window);
             int start = Math.Max(0, pos - window + reduce);
             int end = Math.Min(length, pos + window - reduce + 1);
+            Prefetch.Rows(input, dim, sentence, start, end);
+            objective.Prefetch(centre);
             for (int j = start; j < end; j++)
             {
                 if (j == pos) continue;
@@ -59,6 +61,8 @@ internal static unsafe class CbowTrainer
             int start = Math.Max(0, pos - window + reduce);
             int end = Math.Min(length, pos + window - reduce + 1);
             if (end - start <= 1) continue;  // no context
+            Prefetch.Rows(input, dim, sentence, start, end);
+            objective.Prefetch(sentence[pos]);
             VectorMath.Clear(hidden, dim);
             for (int j = start; j < end; j++)
                 if (j != pos) VectorMath.Axpy(1f, input + (long)sentence[j] * dim, hidden, dim);

@@ -51,7 +51,7 @@ internal sealed class ChunkProducer
         try
         {
             var sink = new EncodingSink(this, output, cancellationToken);
-            _corpus.Read(ref sink, cancellationToken);
+            _corpus.Read(ref sink, validateUtf8: false, cancellationToken);
             sink.Flush();
         }
         finally

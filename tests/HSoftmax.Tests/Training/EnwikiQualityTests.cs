@@ -28,7 +28,7 @@ public class EnwikiQualityTests
         var analogy = AnalogyEvaluator.Evaluate(result.Vectors, Path.Combine(eval, "analogy", "questions-words.txt"));
         var ws353 = SimilarityEvaluator.Evaluate(result.Vectors, Path.Combine(eval, "similarity", "EN-WS-353-ALL.txt"));
         Assert.Equal(11_963, analogy.Seen);
-        Assert.True(analogy.Accuracy > 0.18, $"analogy accuracy {analogy.Accuracy:F4}");
-        Assert.True(ws353.Spearman > 0.57, $"WS-353 Spearman {ws353.Spearman:F4}");
+        Assert.True(analogy.Accuracy > 0.175, $"analogy accuracy {analogy.Accuracy:F4}");
+        Assert.True(ws353.Spearman > 0.56, $"WS-353 Spearman {ws353.Spearman:F4}");
     }
 }
