@@ -185,7 +185,7 @@ internal sealed unsafe class TrainingRun
 
         var lastReport = _clock.Elapsed;
         long lastWords = doneAtStart;
-        while (!threads.All(th => th.Join(threads.Length == 0 ? 0 : 200)))
+        while (!threads.All(th => th.Join(200)))
         {
             if (_progress is null || (_clock.Elapsed - lastReport).TotalSeconds < 1) continue;
             var now = _clock.Elapsed;
