@@ -54,9 +54,12 @@ public sealed record TrainingOptions
     /// (top of the tree, most frequent noise words), merged every <see cref="HotRowMergeWords"/> words;
     /// 0 for plain Hogwild everywhere. See HotRowCache.
     /// </summary>
-    internal int HotRows { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("HSOFTMAX_HOT_ROWS"), out int n) ? n : 1024;
+    /// <remarks>Measured on enwiki2015 (skip-gram HS, 2 threads): 0 rows 0.60M words/s, 256 rows 1.30M,
+    /// 1,024 rows 1.40M, 4,096 rows 1.39M, with the same accuracy; merging every 10k words instead of
+    /// 50k lifted one-epoch CBOW+HS analogy accuracy by about a point.</remarks>
+    internal int HotRows { get; init; } = 1024;
 
-    internal int HotRowMergeWords { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("HSOFTMAX_HOT_MERGE"), out int n) ? n : 10_000;
+    internal int HotRowMergeWords { get; init; } = 10_000;
 
     public float EffectiveAlpha => Alpha ?? (Model == ModelKind.SkipGram ? 0.025f : 0.05f);
 
