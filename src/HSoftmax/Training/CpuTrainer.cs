@@ -146,7 +146,7 @@ internal sealed unsafe class TrainingRun
             for (int t = 0; t < workers.Length; t++)
                 workers[t] = new Worker(this, objectives, new FastRandom(_o.Seed * 0x100000001B3UL + (ulong)t + 1));
 
-            var producer = new ChunkProducer(_corpus, _vocabulary, poolSize: 2 * _o.Threads + 2);
+            var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2);
             var summaries = new List<EpochSummary>();
             _clock.Start();
             for (int epoch = 1; epoch <= _o.Epochs; epoch++)
@@ -302,6 +302,7 @@ internal sealed unsafe class TrainingRun
         private void TrainChunk<TObjective>(ref TObjective objective, TokenChunk chunk) where TObjective : struct, IObjective
         {
             var run = _run;
+            chunk.Resolve(run._vocabulary);
             var o = run._o;
             float* input = Word2VecModel.Pointer(run._model.Input);
             int dim = o.Dim, window = o.Window;

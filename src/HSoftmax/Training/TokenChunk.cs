@@ -3,26 +3,65 @@ using HSoftmax.Corpus;
 
 namespace HSoftmax.Training;
 
-/// <summary>A run of whole sentences as word ids, handed from the reader thread to a training thread.</summary>
+/// <summary>
+/// A run of whole sentences handed from the reader thread to a training thread. The reader only cuts
+/// tokens (their bytes go into <see cref="Bytes"/>); the training thread looks them up
+/// (<see cref="Resolve"/>), so the vocabulary lookups, half the reader's work, are spread over the
+/// training threads instead of queueing on the one reader.
+/// </summary>
 internal sealed class TokenChunk
 {
     public TokenChunk(int capacity)
     {
         Tokens = new int[capacity];
+        TokenStarts = new int[capacity + 1];
         SentenceEnds = new int[capacity];
+        Bytes = new byte[capacity * 8];
     }
 
-    public readonly int[] Tokens;
-    public readonly int[] SentenceEnds;  // exclusive end of each sentence in Tokens
+    public readonly int[] Tokens;        // word ids, after Resolve
+    public readonly int[] TokenStarts;   // before Resolve: token i is Bytes[TokenStarts[i] .. TokenStarts[i + 1])
+    public readonly int[] SentenceEnds;  // exclusive end of each sentence (in tokens)
+    public byte[] Bytes;
+    public int ByteCount;
     public int TokenCount;
     public int SentenceCount;
 
-    public void Clear() { TokenCount = 0; SentenceCount = 0; }
+    public void Clear() { TokenCount = 0; SentenceCount = 0; ByteCount = 0; }
+
+    public void AddToken(ReadOnlySpan<byte> token)
+    {
+        if (ByteCount + token.Length > Bytes.Length) Array.Resize(ref Bytes, Math.Max(Bytes.Length * 2, ByteCount + token.Length));
+        TokenStarts[TokenCount++] = ByteCount;
+        token.CopyTo(Bytes.AsSpan(ByteCount));
+        ByteCount += token.Length;
+        TokenStarts[TokenCount] = ByteCount;
+    }
+
+    /// <summary>Maps tokens to word ids in place, dropping unknown words (as word2vec) and sentences left empty.</summary>
+    public void Resolve(Vocabulary vocabulary)
+    {
+        int kept = 0, sentences = 0, begin = 0;
+        for (int s = 0; s < SentenceCount; s++)
+        {
+            int end = SentenceEnds[s];
+            int start = kept;
+            for (int i = begin; i < end; i++)
+            {
+                int id = vocabulary.IndexOf(Bytes.AsSpan(TokenStarts[i], TokenStarts[i + 1] - TokenStarts[i]));
+                if (id >= 0) Tokens[kept++] = id;
+            }
+            begin = end;
+            if (kept > start) SentenceEnds[sentences++] = kept;
+        }
+        TokenCount = kept;
+        SentenceCount = sentences;
+    }
 }
 
 /// <summary>
-/// The reader side of training: streams the corpus once per epoch, maps tokens to ids (unknown words
-/// are dropped, as in word2vec), and queues chunks of whole sentences. Chunks are recycled through a
+/// The reader side of training: streams the corpus once per epoch, cuts it into tokens and sentences,
+/// and queues chunks of whole sentences. Chunks are recycled through a
 /// free list, so an epoch allocates nothing after the first few chunks.
 /// </summary>
 internal sealed class ChunkProducer
@@ -30,14 +69,12 @@ internal sealed class ChunkProducer
     public const int ChunkTokens = 16_384;
 
     private readonly CorpusReader _corpus;
-    private readonly Vocabulary _vocabulary;
     private readonly BlockingCollection<TokenChunk> _free;
     private readonly int _capacity;
 
-    public ChunkProducer(CorpusReader corpus, Vocabulary vocabulary, int poolSize)
+    public ChunkProducer(CorpusReader corpus, int poolSize)
     {
         _corpus = corpus;
-        _vocabulary = vocabulary;
         _capacity = ChunkTokens + corpus.Options.MaxSentenceLength;
         _free = new BlockingCollection<TokenChunk>(new ConcurrentQueue<TokenChunk>());
         for (int i = 0; i < poolSize; i++) _free.Add(new TokenChunk(_capacity));
@@ -75,15 +112,11 @@ internal sealed class ChunkProducer
             _sentenceStart = 0;
         }
 
-        public void Token(ReadOnlySpan<byte> token)
-        {
-            int id = _owner._vocabulary.IndexOf(token);
-            if (id >= 0) _chunk.Tokens[_chunk.TokenCount++] = id;
-        }
+        public void Token(ReadOnlySpan<byte> token) => _chunk.AddToken(token);
 
         public void EndOfSentence()
         {
-            if (_chunk.TokenCount == _sentenceStart) return;  // every word was unknown
+            if (_chunk.TokenCount == _sentenceStart) return;
             _chunk.SentenceEnds[_chunk.SentenceCount++] = _chunk.TokenCount;
             _sentenceStart = _chunk.TokenCount;
             if (_chunk.TokenCount >= ChunkTokens)
