@@ -31,7 +31,7 @@ public sealed class AliasSampler
         while (small.Count > 0 && large.Count > 0)
         {
             int s = small.Pop(), l = large.Pop();
-            Threshold[s] = ToThreshold(scaled[s]);
+            Threshold[s] = FastRandom.ProbabilityThreshold(scaled[s]);
             Alias[s] = l;
             scaled[l] = scaled[l] + scaled[s] - 1;
             (scaled[l] < 1 ? small : large).Push(l);
@@ -57,5 +57,4 @@ public sealed class AliasSampler
         return (uint)r < Threshold[column] ? column : Alias[column];
     }
 
-    private static uint ToThreshold(double p) => p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
 }

@@ -380,8 +380,7 @@ public static class Subsampling
         var result = new uint[counts.Length];
         for (int i = 0; i < counts.Length; i++)
         {
-            double p = KeepProbability(counts[i], total, sample);
-            result[i] = p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
+            result[i] = FastRandom.ProbabilityThreshold(KeepProbability(counts[i], total, sample));
         }
         return result;
     }

@@ -28,6 +28,9 @@ public struct FastRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int NextInt(int n) => (int)(((ulong)NextUInt32() * (uint)n) >> 32);
 
+    /// <summary>The bound a uniform 32-bit draw is compared with to take an event of probability <paramref name="p"/>.</summary>
+    internal static uint ProbabilityThreshold(double p) => p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
+
     /// <summary>Uniform in [0, 1) with 24 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float NextFloat() => (NextUInt32() >> 8) * (1f / (1 << 24));

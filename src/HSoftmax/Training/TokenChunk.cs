@@ -70,14 +70,13 @@ internal sealed class ChunkProducer
 
     private readonly CorpusReader _corpus;
     private readonly BlockingCollection<TokenChunk> _free;
-    private readonly int _capacity;
 
     public ChunkProducer(CorpusReader corpus, int poolSize)
     {
         _corpus = corpus;
-        _capacity = ChunkTokens + corpus.Options.MaxSentenceLength;
+        int capacity = ChunkTokens + corpus.Options.MaxSentenceLength;  // a whole sentence always fits
         _free = new BlockingCollection<TokenChunk>(new ConcurrentQueue<TokenChunk>());
-        for (int i = 0; i < poolSize; i++) _free.Add(new TokenChunk(_capacity));
+        for (int i = 0; i < poolSize; i++) _free.Add(new TokenChunk(capacity));
     }
 
     public void Recycle(TokenChunk chunk) { chunk.Clear(); _free.Add(chunk); }
