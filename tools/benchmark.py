@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from hsoftmax_cli import build_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared/data/corpus/enwiki2015/enwiki2015-paragraphs.txt.gz"
 CONFIGS = {
@@ -80,9 +82,7 @@ def main():
     tokens = int(subprocess.run(["wc", "-w", str(plain)], capture_output=True, text=True).stdout.split()[0])
 
     print(f"Corpus {plain}: {tokens:,} tokens. Building HSoftmax (Release)...", flush=True)
-    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"],
-                   check=True, stdout=subprocess.DEVNULL)
-    cli = ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
+    cli = build_cli()
 
     tools = a.tools.split(",")
     rows = []

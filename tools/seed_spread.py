@@ -11,6 +11,8 @@ import statistics
 import subprocess
 from pathlib import Path
 
+from hsoftmax_cli import build_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {"sg-hs": ("skipgram", "hs", "0.025"), "cbow-hs": ("cbow", "hs", "0.05"), "sg-ns": ("skipgram", "ns", "0.025")}
 
@@ -24,8 +26,7 @@ def main():
     a = p.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
-    cli = ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
+    cli = build_cli()
     lines = ["| config | seeds | analogy mean (min-max) | WS-353 mean (min-max) |", "|---|---:|---|---|"]
     for config in a.configs.split(","):
         model, loss, alpha = CONFIGS[config]

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from hsoftmax_cli import build_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {"sg-hs": ("skipgram", "hs"), "cbow-hs": ("cbow", "hs"), "sg-ns": ("skipgram", "ns")}
 
@@ -22,8 +24,7 @@ def main():
     a = p.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
-    cli = ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
+    cli = build_cli()
     lines = ["| config | threads | training words/s | whole-process s | speed-up |", "|---|---:|---:|---:|---:|"]
     for config in a.configs.split(","):
         model, loss = CONFIGS[config]

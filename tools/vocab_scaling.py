@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hsoftmax_cli import build_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = [10_000, 100_000, 1_000_000, 5_000_000]   # at 30M tokens these leave V of about 10k, 100k, 0.95M, 2.96M
 
@@ -30,8 +32,7 @@ def main():
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
-    cli = ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
+    cli = build_cli()
     rows = []
     for types in TYPES:
         corpus = out / f"zipf-{a.tokens // 1_000_000}m-{types}.txt"

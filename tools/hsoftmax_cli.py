@@ -1,0 +1,12 @@
+"""Shared by the benchmark scripts: build the HSoftmax command-line tool once and return how to run it."""
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_cli():
+    """Builds src/HSoftmax.Cli in Release and returns the command prefix that runs it."""
+    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
