@@ -36,6 +36,8 @@ public sealed class CpuTrainer
     public CpuTrainer(TrainingOptions options, ILogger? logger = null)
     {
         options.Validate();
+        if (options.Loss is LossKind.SampledSoftmax or LossKind.Softmax)
+            throw new ArgumentException("--loss: sampled and softmax need the TorchSharp engine (--engine torch); the CPU engine trains hs, ns or hs+ns");
         _options = options;
         _logger = logger ?? NullLogger.Instance;
     }
@@ -43,13 +45,29 @@ public sealed class CpuTrainer
     /// <summary>Counts the vocabulary, builds the tree and trains.</summary>
     public TrainingResult Train(CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var clock = Stopwatch.StartNew();
-        var vocabulary = VocabularyBuilder.Build(corpus, _options.MinCount, _options.MaxVocab, out var stats, cancellationToken);
-        _logger.LogInformation("Vocabulary: {Kept:N0} words kept of {Distinct:N0} distinct (min-count {MinCount}); {Tokens:N0} corpus tokens, {KeptTokens:N0} in vocabulary; counted in {Seconds:F1} s",
-            stats.KeptWords, stats.DistinctWords, _options.MinCount, stats.CorpusTokens, stats.KeptTokens, clock.Elapsed.TotalSeconds);
-        if (stats.SkippedLongTokens > 0)
-            _logger.LogWarning("Skipped {Count:N0} tokens longer than {Max} bytes", stats.SkippedLongTokens, corpus.Options.MaxTokenBytes);
+        var vocabulary = CountVocabulary(corpus, _options, _logger, out var stats, cancellationToken);
         return Train(corpus, vocabulary, progress, cancellationToken) with { VocabularyStats = stats };
+    }
+
+    internal static HuffmanTree BuildTree(Vocabulary vocabulary, ILogger logger)
+    {
+        var clock = Stopwatch.StartNew();
+        var tree = HuffmanTree.Build(vocabulary.Counts);
+        logger.LogInformation("Huffman tree: {Inner:N0} inner nodes, depth max {Max}, mean {Mean:F2} (count-weighted); built in {Ms:F0} ms",
+            tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, clock.Elapsed.TotalMilliseconds);
+        return tree;
+    }
+
+    /// <summary>The counting pass both engines start with, logged.</summary>
+    internal static Vocabulary CountVocabulary(CorpusReader corpus, TrainingOptions options, ILogger logger, out VocabularyStats stats, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var vocabulary = VocabularyBuilder.Build(corpus, options.MinCount, options.MaxVocab, out stats, cancellationToken);
+        logger.LogInformation("Vocabulary: {Kept:N0} words kept of {Distinct:N0} distinct (min-count {MinCount}); {Tokens:N0} corpus tokens, {KeptTokens:N0} in vocabulary; counted in {Seconds:F1} s",
+            stats.KeptWords, stats.DistinctWords, options.MinCount, stats.CorpusTokens, stats.KeptTokens, clock.Elapsed.TotalSeconds);
+        if (stats.SkippedLongTokens > 0)
+            logger.LogWarning("Skipped {Count:N0} tokens longer than {Max} bytes", stats.SkippedLongTokens, corpus.Options.MaxTokenBytes);
+        return vocabulary;
     }
 
     /// <summary>Trains on a corpus with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
@@ -59,14 +77,7 @@ public sealed class CpuTrainer
         bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
         bool ns = o.Loss.HasFlag(LossKind.NegativeSampling);
 
-        HuffmanTree? tree = null;
-        if (hs)
-        {
-            var treeClock = Stopwatch.StartNew();
-            tree = HuffmanTree.Build(vocabulary.Counts);
-            _logger.LogInformation("Huffman tree: {Inner:N0} inner nodes, depth max {Max}, mean {Mean:F2} (count-weighted); built in {Ms:F0} ms",
-                tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, treeClock.Elapsed.TotalMilliseconds);
-        }
+        HuffmanTree? tree = hs ? BuildTree(vocabulary, _logger) : null;
         long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB of {Available:N0} MB available",
@@ -102,7 +113,6 @@ internal sealed unsafe class TrainingRun
     private readonly uint[] _keepThreshold;
     private readonly AliasSampler? _noise;
     private readonly long _totalWords;
-    private readonly float _alpha0;
     private long _wordsDone;
     private readonly Stopwatch _clock = new();
 
@@ -114,7 +124,6 @@ internal sealed unsafe class TrainingRun
         _keepThreshold = Subsampling.KeepThresholds(vocabulary.Counts, o.Sample);
         _noise = o.Loss.HasFlag(LossKind.NegativeSampling) ? AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent) : null;
         _totalWords = vocabulary.TotalCount * o.Epochs;
-        _alpha0 = o.EffectiveAlpha;
     }
 
     public TimeSpan Elapsed => _clock.Elapsed;
@@ -219,11 +228,7 @@ internal sealed unsafe class TrainingRun
         return n > 0 ? loss / n : 0;
     }
 
-    private float CurrentAlpha(long done)
-    {
-        float alpha = _alpha0 - (_alpha0 - _o.MinAlpha) * (float)((double)done / (_totalWords + 1));
-        return Math.Max(alpha, _o.MinAlpha);
-    }
+    private float CurrentAlpha(long done) => _o.AlphaAt(done, _totalWords);
 
     private struct ObjectiveSet
     {

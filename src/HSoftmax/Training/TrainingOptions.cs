@@ -17,6 +17,10 @@ public enum LossKind
     HierarchicalSoftmax = 1,
     /// <summary>Negative sampling with k noise words from count^0.75.</summary>
     NegativeSampling = 2,
+    /// <summary>Sampled softmax with log-Q correction (Jean et al. 2015); TorchSharp engine only.</summary>
+    SampledSoftmax = 4,
+    /// <summary>The full softmax over the vocabulary, the exact reference for small vocabularies; TorchSharp engine only.</summary>
+    Softmax = 8,
 }
 
 /// <summary>
@@ -61,6 +65,14 @@ public sealed record TrainingOptions
 
     internal int HotRowMergeWords { get; init; } = 10_000;
 
+    /// <summary>word2vec's schedule: alpha falls linearly from the start to <see cref="MinAlpha"/> over all epochs' words.</summary>
+    internal float AlphaAt(long wordsDone, long totalWords)
+    {
+        float alpha0 = EffectiveAlpha;
+        float alpha = alpha0 - (alpha0 - MinAlpha) * (float)((double)wordsDone / (totalWords + 1));
+        return Math.Max(alpha, MinAlpha);
+    }
+
     public float EffectiveAlpha => Alpha ?? (Model == ModelKind.SkipGram ? 0.025f : 0.05f);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
@@ -72,7 +84,8 @@ public sealed record TrainingOptions
         }
         Check(Dim is >= 1 and <= 10_000, "dim", $"must be in 1..10000, got {Dim}");
         Check(Window is >= 1 and <= 1000, "window", $"must be in 1..1000, got {Window}");
-        Check(Loss != 0 && (Loss & ~(LossKind.HierarchicalSoftmax | LossKind.NegativeSampling)) == 0, "loss", "must be hs, ns or hs+ns");
+        Check(Loss is LossKind.HierarchicalSoftmax or LossKind.NegativeSampling or (LossKind.HierarchicalSoftmax | LossKind.NegativeSampling)
+            or LossKind.SampledSoftmax or LossKind.Softmax, "loss", "must be hs, ns, hs+ns, sampled or softmax");
         Check(!Loss.HasFlag(LossKind.NegativeSampling) || Negative is >= 1 and <= 1000, "negative", $"must be in 1..1000 with negative sampling, got {Negative}");
         Check(double.IsFinite(NegativeExponent), "ns-exponent", "must be a finite number");
         Check(Sample >= 0 && double.IsFinite(Sample), "sample", $"must be 0 (off) or positive, got {Sample}");

@@ -1,0 +1,64 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HSoftmax.Torch.Objectives;
+
+/// <summary>
+/// What one objective computes for a batch of predictions: the loss of each, the gradient for each
+/// hidden vector, and the gradient for each output row it touched (to be added, times -alpha, into
+/// the output matrix). Gradients are of the loss, d loss / d parameter, so an SGD step subtracts them.
+/// </summary>
+/// <param name="Loss">[B] -log P(target | hidden) of each prediction.</param>
+/// <param name="HiddenGrad">[B, dim] d loss / d hidden.</param>
+/// <param name="Rows">[M] output rows touched (repeats allowed), or null when <paramref name="RowGrads"/> covers the whole matrix.</param>
+/// <param name="RowGrads">[M, dim] d loss / d row for each entry of <paramref name="Rows"/>, or the dense [rows, dim] gradient.</param>
+internal sealed record ObjectiveGradients(Tensor Loss, Tensor HiddenGrad, Tensor? Rows, Tensor RowGrads);
+
+/// <summary>
+/// An output layer and its loss for the batched engine: hierarchical softmax, negative sampling,
+/// sampled softmax and the full softmax are siblings, shared by skip-gram and CBOW (as the CPU engine's
+/// IObjective). Gradients are written out by hand, not by autograd: each objective touches a few rows
+/// of a large matrix, and index_add_ of those rows is the whole update (see README, "TorchSharp engine").
+/// </summary>
+internal abstract class TorchObjective : IDisposable
+{
+    protected TorchObjective(Tensor output) { Output = output; }
+
+    /// <summary>The output matrix: one row per inner tree node (hierarchical softmax) or per word.</summary>
+    public Tensor Output { get; }
+
+    /// <summary>Loss and gradients of a batch; updates nothing.</summary>
+    public abstract ObjectiveGradients Compute(Tensor hidden, Tensor targets);
+
+    /// <summary>Plain SGD on the output rows touched: row -= alpha * d loss / d row.</summary>
+    public void Apply(ObjectiveGradients gradients, double alpha)
+    {
+        if (gradients.Rows is null) Output.add_(gradients.RowGrads, alpha: -alpha);
+        else Output.index_add_(0, gradients.Rows, gradients.RowGrads, alpha: -alpha);
+    }
+
+    /// <summary>Frees the objective's own tables; <see cref="Output"/> belongs to the caller.</summary>
+    public virtual void Dispose() { }
+
+    /// <summary>
+    /// The binary logistic loss shared by hierarchical softmax and negative sampling: each hidden vector
+    /// against a few gathered rows, each with a label (1 or 0) and a mask (0 for padding and for entries
+    /// left out). Loss -log sigmoid(+-f) in the stable log-sigmoid form; d loss / d f = sigmoid(f) - label.
+    /// </summary>
+    /// <param name="rows">[B, K] row ids; <paramref name="labels"/> and <paramref name="mask"/> have the same shape.</param>
+    /// <param name="skipSaturated">As the word2vec tool and gensim in hierarchical softmax: no update where |f| >= 6.</param>
+    protected ObjectiveGradients BinaryLogistic(Tensor hidden, Tensor rows, Tensor labels, Tensor mask, bool skipSaturated)
+    {
+        long batch = rows.shape[0], k = rows.shape[1], dim = hidden.shape[1];
+        var flat = rows.reshape(-1);
+        var vectors = Output.index_select(0, flat).view(batch, k, dim);
+        var f = bmm(vectors, hidden.unsqueeze(2)).squeeze(2);                 // [B, K]
+        var signed = f * (labels * 2 - 1);
+        var loss = (-nn.functional.logsigmoid(signed) * mask).sum(1);
+        var active = skipSaturated ? mask * (f.abs() < 6).to_type(f.dtype) : mask;
+        var g = (sigmoid(f) - labels) * active;                              // d loss / d f
+        var hiddenGrad = bmm(g.unsqueeze(1), vectors).squeeze(1);             // [B, dim]
+        var rowGrads = (g.unsqueeze(2) * hidden.unsqueeze(1)).view(batch * k, dim);
+        return new ObjectiveGradients(loss, hiddenGrad, flat, rowGrads);
+    }
+}

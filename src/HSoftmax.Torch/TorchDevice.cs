@@ -1,0 +1,37 @@
+using TorchSharp;
+
+namespace HSoftmax.Torch;
+
+/// <summary>Picks the libtorch device for <c>--device cpu|cuda|auto</c>, and says why.</summary>
+public static class TorchDevice
+{
+    /// <summary>
+    /// "cpu", "cuda" (or "cuda:N"), or "auto": CUDA where libtorch reports it, else the CPU with the
+    /// reason in <paramref name="note"/>. Throws <see cref="ArgumentException"/> naming --device when
+    /// CUDA is asked for and is not there.
+    /// </summary>
+    public static torch.Device Resolve(string name, out string note)
+    {
+        string key = name.Trim().ToLowerInvariant();
+        if (key == "cpu")
+        {
+            note = "cpu (asked for)";
+            return torch.CPU;
+        }
+        bool cuda = torch.cuda.is_available();
+        if (key == "auto")
+        {
+            if (cuda) { note = $"cuda ({torch.cuda.device_count()} device(s) reported by libtorch)"; return torch.CUDA; }
+            note = "cpu: libtorch reports no CUDA device (this build's libtorch is the CPU package unless built with -p:HSoftmaxLibTorch=cuda or none; see README)";
+            return torch.CPU;
+        }
+        if (key == "cuda" || key.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            if (!cuda)
+                throw new ArgumentException("--device: CUDA was asked for but libtorch reports no CUDA device; this build's libtorch is the CPU package unless built with -p:HSoftmaxLibTorch=cuda or none (see README)");
+            note = $"{key} (asked for)";
+            return new torch.Device(key);
+        }
+        throw new ArgumentException($"--device: must be cpu, cuda, cuda:N or auto, got '{name}'");
+    }
+}

@@ -1,0 +1,274 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HSoftmax.Corpus;
+using HSoftmax.Torch.Objectives;
+using HSoftmax.Training;
+using HSoftmax.Tree;
+using HSoftmax.Vectors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HSoftmax.Torch;
+
+/// <summary>Settings of the TorchSharp engine beside the shared <see cref="TrainingOptions"/>.</summary>
+public sealed record TorchOptions
+{
+    /// <summary>cpu, cuda, cuda:N or auto (CUDA where libtorch reports it).</summary>
+    public string Device { get; init; } = "auto";
+    /// <summary>Predictions per SGD step (skip-gram pairs or CBOW centre words); 0 picks 4,096 on CPU and 65,536 on CUDA.</summary>
+    public int Batch { get; init; }
+    /// <summary>Sampled softmax: candidates drawn per step, shared by the batch.</summary>
+    public int Samples { get; init; } = 1024;
+    public SampledProposal Proposal { get; init; } = SampledProposal.LogUniform;
+
+    public void Validate()
+    {
+        if (Batch < 0 || Batch > 1 << 24) throw new ArgumentException($"--batch: must be in 1..16777216 (or 0 for the device's default), got {Batch}");
+        if (Samples is < 1 or > 1 << 20) throw new ArgumentException($"--samples: must be in 1..1048576, got {Samples}");
+    }
+}
+
+/// <summary>
+/// The batched engine: the same corpus reader, vocabulary, Huffman tree, subsampling, window and
+/// learning-rate schedule as <see cref="CpuTrainer"/>, with each SGD step taken over a batch of
+/// predictions by libtorch on the CPU or a CUDA device. Returns the same <see cref="TrainingResult"/>.
+/// </summary>
+/// <remarks>
+/// The host reads and looks up words (two threads, overlapping the device); the device receives only word
+/// ids and sentence numbers and does subsampling, windowing, the objective and the updates. Updates are
+/// plain SGD with index_add_ (summed over the batch), as word2vec's lock-free threads would apply them.
+/// Every step runs inside a dispose scope: libtorch memory is invisible to the .NET GC.
+/// </remarks>
+public sealed class TorchTrainer
+{
+    private readonly TrainingOptions _options;
+    private readonly TorchOptions _torch;
+    private readonly ILogger _logger;
+
+    public TorchTrainer(TrainingOptions options, TorchOptions torchOptions, ILogger? logger = null)
+    {
+        options.Validate();
+        torchOptions.Validate();
+        if (options.Loss == (LossKind.HierarchicalSoftmax | LossKind.NegativeSampling))
+            throw new ArgumentException("--loss: the TorchSharp engine trains one objective at a time (hs, ns, sampled or softmax); hs+ns is a CPU-engine option");
+        _options = options;
+        _torch = torchOptions;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Called after every step with the number of steps so far (tests watch memory with it).</summary>
+    internal Action<long>? StepObserver { get; init; }
+
+    public TrainingResult Train(CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var vocabulary = CpuTrainer.CountVocabulary(corpus, _options, _logger, out var stats, cancellationToken);
+        return Train(corpus, vocabulary, progress, cancellationToken) with { VocabularyStats = stats };
+    }
+
+    public TrainingResult Train(CorpusReader corpus, Vocabulary vocabulary, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var o = _options;
+        var device = TorchDevice.Resolve(_torch.Device, out string note);
+        if (device.type == DeviceType.CPU) set_num_threads(o.Threads);
+        int batch = _torch.Batch > 0 ? _torch.Batch : device.type == DeviceType.CUDA ? 65_536 : 4096;
+        _logger.LogInformation("TorchSharp engine on {Device}; batch {Batch:N0} predictions per step", note, batch);
+
+        bool hs = o.Loss == LossKind.HierarchicalSoftmax;
+        HuffmanTree? tree = hs ? CpuTrainer.BuildTree(vocabulary, _logger) : null;
+        if (o.Loss == LossKind.Softmax) CheckSoftmaxFits(vocabulary.Count, batch, device);
+
+        // The same initial weights as the CPU engine for the same seed.
+        var model = new Word2VecModel(vocabulary.Count, o.Dim, hs, !hs);
+        model.Initialise(o.Seed);
+        using var generator = new Generator(o.Seed, device);
+        using var noGrad = no_grad();
+        using var input = tensor(model.Input, [vocabulary.Count, o.Dim], device: device);
+        using var output = zeros([hs ? Math.Max(1, vocabulary.Count - 1) : vocabulary.Count, o.Dim], device: device);
+        using var objective = CreateObjective(o, _torch, output, tree, vocabulary, generator, device);
+        using var windows = new DeviceWindows(KeepProbabilities(vocabulary, o.Sample), o.Window, generator, device);
+
+        var run = new Run(this, vocabulary, input, objective, windows, batch, device, progress);
+        var epochs = new List<EpochSummary>();
+        var clock = Stopwatch.StartNew();
+        for (int epoch = 1; epoch <= o.Epochs; epoch++)
+            epochs.Add(run.Epoch(corpus, epoch, cancellationToken));
+        clock.Stop();
+
+        CopyOut(input, model.Input);
+        CopyOut(output, hs ? model.TreeOutput! : model.NoiseOutput!);
+        var vectors = new WordVectors(vocabulary.Words, model.Input, o.Dim);
+        return new TrainingResult(vectors, vocabulary, tree, model, null, epochs, clock.Elapsed);
+    }
+
+    internal static TorchObjective CreateObjective(TrainingOptions o, TorchOptions t, Tensor output, HuffmanTree? tree, Vocabulary vocabulary,
+        Generator generator, Device device) => o.Loss switch
+    {
+        LossKind.HierarchicalSoftmax => new HierarchicalSoftmaxLoss(output, tree!, device),
+        LossKind.NegativeSampling => new NegativeSamplingLoss(output, o.Negative,
+            new DeviceSampler(AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent), generator, device)),
+        LossKind.SampledSoftmax => new SampledSoftmaxLoss(output, t.Samples, t.Proposal,
+            t.Proposal == SampledProposal.Unigram ? new DeviceSampler(AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent), generator, device) : null,
+            vocabulary.Counts, o.NegativeExponent, generator),
+        LossKind.Softmax => new FullSoftmaxLoss(output),
+        _ => throw new ArgumentException($"--loss: {o.Loss} is not a TorchSharp objective"),
+    };
+
+    private static void CheckSoftmaxFits(int words, int batch, Device device)
+    {
+        // Logits, their softmax and the gradient: three [batch, V] float matrices.
+        double bytes = 3.0 * 4 * words * batch;
+        double available = device.type == DeviceType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2.0 : 8.0 * (1L << 30);
+        if (bytes > available || (long)words * batch > int.MaxValue)
+            throw new ArgumentException(
+                $"--loss softmax: a step needs {bytes / 1048576:N0} MB of logits ({batch:N0} x {words:N0} words) but at most {available / 1048576:N0} MB may be used; lower --batch, raise --min-count, or use hs, ns or sampled");
+    }
+
+    internal static double[] KeepProbabilities(Vocabulary vocabulary, double sample)
+    {
+        var counts = vocabulary.Counts;
+        var keep = new double[counts.Length];
+        for (int i = 0; i < keep.Length; i++) keep[i] = Subsampling.KeepProbability(counts[i], vocabulary.TotalCount, sample);
+        return keep;
+    }
+
+    private static void CopyOut(Tensor source, float[] destination)
+    {
+        using var cpu = source.to(CPU).contiguous();
+        cpu.data<float>().CopyTo(destination, 0);
+    }
+
+    /// <summary>One training run's loop: host stages, device steps, progress.</summary>
+    private sealed class Run(TorchTrainer owner, Vocabulary vocabulary, Tensor input, TorchObjective objective, DeviceWindows windows,
+        int batch, Device device, IProgress<TrainingProgress>? progress)
+    {
+        private readonly TrainingOptions _o = owner._options;
+        private readonly long _totalWords = vocabulary.TotalCount * owner._options.Epochs;
+        private readonly Stopwatch _clock = new();
+        private long _wordsDone;
+        private long _steps;
+        private TimeSpan _waiting;
+
+        public EpochSummary Epoch(CorpusReader corpus, int epoch, CancellationToken cancellationToken)
+        {
+            _clock.Start();
+            var start = _clock.Elapsed;
+            _waiting = TimeSpan.Zero;
+            long doneAtStart = _wordsDone, trained = 0, predictions = 0;
+            using var lossSum = zeros(1, dtype: ScalarType.Float64, device: device);
+            var lastReport = _clock.Elapsed;
+            long lastWords = _wordsDone;
+
+            using var feed = new HostFeed(corpus, vocabulary, _o.Threads + 2);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var stages = feed.Start(linked.Token);
+            try
+            {
+                while (true)
+                {
+                    var waitStart = _clock.Elapsed;
+                    if (!feed.TryTake(out var chunk, linked.Token)) break;
+                    _waiting += _clock.Elapsed - waitStart;
+                    float alpha = _o.AlphaAt(_wordsDone, _totalWords);
+                    using (var scope = NewDisposeScope())
+                    {
+                        var words = tensor(chunk.Words.AsSpan(0, chunk.Count).ToArray(), device: device).to_type(ScalarType.Int64);
+                        var sentences = tensor(chunk.Sentences.AsSpan(0, chunk.Count).ToArray(), device: device);
+                        feed.Recycle(chunk);
+                        (words, sentences) = windows.Subsample(words, sentences);
+                        trained += words.shape[0];
+                        predictions += _o.Model == ModelKind.SkipGram
+                            ? TrainSkipGram(windows.SkipGram(words, sentences), alpha, lossSum)
+                            : TrainCbow(windows.Cbow(words, sentences, input.dtype), alpha, lossSum);
+                    }
+                    _wordsDone += chunk.RawWords;
+                    if (progress is not null && (_clock.Elapsed - lastReport).TotalSeconds >= 1)
+                    {
+                        var now = _clock.Elapsed;
+                        double rate = (_wordsDone - lastWords) / (now - lastReport).TotalSeconds;
+                        lastReport = now; lastWords = _wordsDone;
+                        double loss = predictions > 0 ? lossSum.item<double>() / predictions : 0;
+                        progress.Report(new TrainingProgress(epoch, _o.Epochs, _wordsDone, _totalWords, _o.AlphaAt(_wordsDone, _totalWords), rate, loss, now));
+                    }
+                }
+            }
+            catch
+            {
+                linked.Cancel();
+                throw;
+            }
+            finally
+            {
+                try { Task.WaitAll(stages); }
+                catch (AggregateException) when (linked.IsCancellationRequested) { }
+            }
+            feed.ThrowIfFailed();
+            cancellationToken.ThrowIfCancellationRequested();
+            _clock.Stop();
+
+            double meanLoss = predictions > 0 ? lossSum.item<double>() / predictions : 0;
+            var summary = new EpochSummary(epoch, meanLoss, _wordsDone - doneAtStart, trained, predictions, _clock.Elapsed - start);
+            owner._logger.LogInformation("Epoch {Epoch}/{Epochs}: loss {Loss:F4}, {Words:N0} words ({Trained:N0} after subsampling), {Rate:N0} words/s; {Steps:N0} steps so far, {Waiting:F1} s of the epoch waiting for the host",
+                epoch, _o.Epochs, summary.Loss, summary.Words, summary.TrainedWords, summary.WordsPerSecond, _steps, _waiting.TotalSeconds);
+            return summary;
+        }
+
+        private long TrainSkipGram(SkipGramPairs pairs, float alpha, Tensor lossSum)
+        {
+            long count = pairs.Count;
+            for (long from = 0; from < count; from += batch)
+            {
+                long n = Math.Min(batch, count - from);
+                using var scope = NewDisposeScope();
+                var loss = BatchSteps.SkipGram(input, objective, pairs.Contexts.narrow(0, from, n), pairs.Centres.narrow(0, from, n), alpha);
+                lossSum.add_(loss.sum().to_type(ScalarType.Float64));
+                owner.StepObserver?.Invoke(++_steps);
+            }
+            return count;
+        }
+
+        private long TrainCbow(CbowBags bags, float alpha, Tensor lossSum)
+        {
+            long count = bags.Count;
+            for (long from = 0; from < count; from += batch)
+            {
+                long n = Math.Min(batch, count - from);
+                using var scope = NewDisposeScope();
+                var loss = BatchSteps.Cbow(input, objective, bags.Contexts.narrow(0, from, n), bags.Mask.narrow(0, from, n),
+                    bags.Centres.narrow(0, from, n), _o.CbowMean, alpha);
+                lossSum.add_(loss.sum().to_type(ScalarType.Float64));
+                owner.StepObserver?.Invoke(++_steps);
+            }
+            return count;
+        }
+    }
+}
+
+/// <summary>One SGD step of each model over a batch: the objective's output rows, then the input rows.</summary>
+internal static class BatchSteps
+{
+    /// <summary>Skip-gram (word2vec's orientation): each context word's input row predicts its centre word. Returns the loss of each pair.</summary>
+    public static Tensor SkipGram(Tensor input, TorchObjective objective, Tensor contexts, Tensor centres, float alpha)
+    {
+        var hidden = input.index_select(0, contexts);
+        var g = objective.Compute(hidden, centres);
+        objective.Apply(g, alpha);
+        input.index_add_(0, contexts, g.HiddenGrad, alpha: -alpha);
+        return g.Loss;
+    }
+
+    /// <summary>CBOW: the mean (or sum) of the context rows predicts the centre word. Returns the loss of each centre word.</summary>
+    public static Tensor Cbow(Tensor input, TorchObjective objective, Tensor contexts, Tensor mask, Tensor centres, bool mean, float alpha)
+    {
+        long n = contexts.shape[0], dim = input.shape[1];
+        var flat = contexts.reshape(-1);
+        var hidden = (input.index_select(0, flat).view(n, -1, dim) * mask.unsqueeze(2)).sum(1);
+        if (mean) hidden.div_(mask.sum(1, keepdim: true));
+        var g = objective.Compute(hidden, centres);
+        objective.Apply(g, alpha);
+        // Every context word receives the whole gradient, undivided, as in the word2vec tool.
+        input.index_add_(0, flat, (g.HiddenGrad.unsqueeze(1) * mask.unsqueeze(2)).view(-1, dim), alpha: -alpha);
+        return g.Loss;
+    }
+}
