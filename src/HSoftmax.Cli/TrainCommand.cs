@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using HSoftmax.Corpus;
+using HSoftmax.Torch;
 using HSoftmax.Training;
 using HSoftmax.Vectors;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,19 @@ internal static class TrainCommand
     private static readonly Option<string> Output = new("--output", "-o") { Description = "Where to write the vectors.", DefaultValueFactory = _ => "vectors.txt" };
     private static readonly Option<string> Format = Choice("--format", "Vectors file format (word2vec text or binary).", "text", "text", "binary");
     private static readonly Option<string> Model = Choice("--model", "Architecture.", "cbow", "cbow", "skipgram");
-    private static readonly Option<string> Loss = Choice("--loss", "Output layer: hierarchical softmax, negative sampling, or both.", "ns", "hs", "ns", "hs+ns");
+    private static readonly Option<string> Loss = Choice("--loss",
+        "Output layer: hierarchical softmax, negative sampling, both (CPU engine), sampled softmax or the full softmax (torch engine).",
+        "ns", "hs", "ns", "hs+ns", "sampled", "softmax");
+    private static readonly Option<string> Engine = Choice("--engine", "cpu: multi-threaded SIMD engine; torch: batched TorchSharp engine (CPU or CUDA).", "cpu", "cpu", "torch");
+    private static readonly Option<string> Device = new("--device") { Description = "Torch engine: cpu, cuda, cuda:N or auto (CUDA where libtorch reports it).", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<int> Batch = new("--batch") { Description = "Torch engine: predictions per SGD step (default 4096 on CPU, 65536 on CUDA).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> Samples = new("--samples") { Description = "Sampled softmax: candidates drawn per step, shared by the batch.", DefaultValueFactory = _ => 1024 };
+    private static readonly Option<int> RowCap = new("--row-cap")
+    {
+        Description = "Torch engine: a row touched c times in one step moves by min(1, N/c) x the sum of its updates (at most N SGD steps); 0 for no cap.",
+        DefaultValueFactory = _ => 64,
+    };
+    private static readonly Option<string> Proposal = Choice("--proposal", "Sampled softmax: candidates from a log-uniform (Zipf) law over frequency rank, or from count^0.75.", "log-uniform", "log-uniform", "unigram");
     private static readonly Option<int> Dim = new("--dim") { Description = "Vector dimension.", DefaultValueFactory = _ => 100 };
     private static readonly Option<int> Window = new("--window") { Description = "Maximum context window (each word draws 1..window).", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> Negative = new("--negative") { Description = "Noise words per prediction (negative sampling).", DefaultValueFactory = _ => 5 };
@@ -44,7 +57,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
-        foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
+        foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
                      Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet })
             command.Options.Add(o);
         command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
@@ -80,6 +93,8 @@ internal static class TrainCommand
                 {
                     "hs" => LossKind.HierarchicalSoftmax,
                     "ns" => LossKind.NegativeSampling,
+                    "sampled" => LossKind.SampledSoftmax,
+                    "softmax" => LossKind.Softmax,
                     _ => LossKind.HierarchicalSoftmax | LossKind.NegativeSampling,
                 },
                 Dim = parse.GetValue(Dim),
@@ -98,6 +113,28 @@ internal static class TrainCommand
                 Corpus = new CorpusOptions { MaxSentenceLength = CheckPositive(parse.GetValue(MaxSentence), "--max-sentence-length") },
             };
             options.Validate();
+            bool torchEngine = parse.GetValue(Engine) == "torch";
+            var torchOptions = new TorchOptions
+            {
+                Device = parse.GetValue(Device)!,
+                Batch = parse.GetValue(Batch),
+                Samples = parse.GetValue(Samples),
+                Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
+                RowCap = parse.GetValue(RowCap),
+            };
+            if (torchEngine) torchOptions.Validate();
+            else
+            {
+                foreach (Option torchOnly in new Option[] { Device, Batch, RowCap, Samples, Proposal })
+                    if (parse.GetResult(torchOnly) is { Implicit: false })
+                        throw new ArgumentException($"{torchOnly.Name}: only the torch engine takes it; add --engine torch");
+                if (options.Loss is LossKind.SampledSoftmax or LossKind.Softmax)
+                    throw new ArgumentException($"--loss {parse.GetValue(Loss)}: only the torch engine trains it; add --engine torch");
+            }
+            if (options.Loss != LossKind.SampledSoftmax)
+                foreach (Option sampledOnly in new Option[] { Samples, Proposal })
+                    if (parse.GetResult(sampledOnly) is { Implicit: false })
+                        throw new ArgumentException($"{sampledOnly.Name}: only sampled softmax takes it; add --loss sampled");
             var format = parse.GetValue(Format) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
             string output = parse.GetValue(Output)!;
             CheckWritable(output);
@@ -105,15 +142,23 @@ internal static class TrainCommand
 
             var clock = Stopwatch.StartNew();
             var reader = CorpusReader.FromPaths(inputs, options.Corpus);
-            logger.LogInformation("Training {Model} with {Loss} on {Files}: dim {Dim}, window {Window}, sample {Sample}, min-count {MinCount}, {Epochs} epochs, {Threads} threads",
-                options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW", parse.GetValue(Loss), Describe(reader.Files), options.Dim, options.Window,
+            logger.LogInformation("Training {Model} with {Loss} on {Files} ({Engine} engine): dim {Dim}, window {Window}, sample {Sample}, min-count {MinCount}, {Epochs} epochs, {Threads} threads",
+                options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW", parse.GetValue(Loss), Describe(reader.Files), parse.GetValue(Engine), options.Dim, options.Window,
                 options.Sample, options.MinCount, options.Epochs, options.Threads);
-            var trainer = new CpuTrainer(options, logger);
             var progress = new ProgressReporter(stderr, logger, quiet);
             string? readVocab = parse.GetValue(ReadVocab);
-            TrainingResult result = readVocab is null
-                ? trainer.Train(reader, progress, cancel)
-                : trainer.Train(reader, Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab), progress, cancel);
+            var vocabulary = readVocab is null ? null : Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab);
+            TrainingResult result;
+            if (torchEngine)
+            {
+                var trainer = new TorchTrainer(options, torchOptions, logger);
+                result = vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
+            }
+            else
+            {
+                var trainer = new CpuTrainer(options, logger);
+                result = vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
+            }
             progress.Finish();
 
             if (parse.GetValue(SaveVocab) is string vocabPath) result.Vocabulary.Save(vocabPath);

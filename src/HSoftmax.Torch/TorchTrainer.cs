@@ -12,6 +12,15 @@ using static TorchSharp.torch;
 
 namespace HSoftmax.Torch;
 
+/// <summary>The proposal Q that sampled softmax draws its candidates from.</summary>
+public enum SampledProposal
+{
+    /// <summary>Zipf over frequency rank: Q(r) = log((r + 2) / (r + 1)) / log(V + 1); ids are ranks here.</summary>
+    LogUniform,
+    /// <summary>count^0.75, the negative-sampling noise.</summary>
+    Unigram,
+}
+
 /// <summary>Settings of the TorchSharp engine beside the shared <see cref="TrainingOptions"/>.</summary>
 public sealed record TorchOptions
 {
@@ -22,10 +31,19 @@ public sealed record TorchOptions
     /// <summary>Sampled softmax: candidates drawn per step, shared by the batch.</summary>
     public int Samples { get; init; } = 1024;
     public SampledProposal Proposal { get; init; } = SampledProposal.LogUniform;
+    /// <summary>
+    /// A row touched c times in one step moves by the sum of its c updates times min(1, RowCap / c): at
+    /// most RowCap SGD steps per batch; 0 for no cap (the plain sum). The updates of a batch are computed
+    /// at the same, stale point; for a row that takes thousands of them (the tree's root, a frequent
+    /// word) their sum overshoots and diverges once the vectors grow (c x alpha x |h|^2 / 4 well above 2),
+    /// while rows touched a few times (most words: about 2 x window pairs each) move as in sequential SGD.
+    /// </summary>
+    public int RowCap { get; init; } = 64;
 
     public void Validate()
     {
         if (Batch < 0 || Batch > 1 << 24) throw new ArgumentException($"--batch: must be in 1..16777216 (or 0 for the device's default), got {Batch}");
+        if (RowCap < 0) throw new ArgumentException($"--row-cap: must be 0 (no cap) or positive, got {RowCap}");
         if (Samples is < 1 or > 1 << 20) throw new ArgumentException($"--samples: must be in 1..1048576, got {Samples}");
     }
 }
@@ -73,7 +91,8 @@ public sealed class TorchTrainer
         var device = TorchDevice.Resolve(_torch.Device, out string note);
         if (device.type == DeviceType.CPU) set_num_threads(o.Threads);
         int batch = _torch.Batch > 0 ? _torch.Batch : device.type == DeviceType.CUDA ? 65_536 : 4096;
-        _logger.LogInformation("TorchSharp engine on {Device}; batch {Batch:N0} predictions per step", note, batch);
+        _logger.LogInformation("TorchSharp engine on {Device}; batch {Batch:N0} predictions per step, row cap {Cap}", note, batch,
+            _torch.RowCap == 0 ? "none" : _torch.RowCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         bool hs = o.Loss == LossKind.HierarchicalSoftmax;
         HuffmanTree? tree = hs ? CpuTrainer.BuildTree(vocabulary, _logger) : null;
@@ -87,9 +106,10 @@ public sealed class TorchTrainer
         using var input = tensor(model.Input, [vocabulary.Count, o.Dim], device: device);
         using var output = zeros([hs ? Math.Max(1, vocabulary.Count - 1) : vocabulary.Count, o.Dim], device: device);
         using var objective = CreateObjective(o, _torch, output, tree, vocabulary, generator, device);
+        objective.RowCap = _torch.RowCap;
         using var windows = new DeviceWindows(KeepProbabilities(vocabulary, o.Sample), o.Window, generator, device);
 
-        var run = new Run(this, vocabulary, input, objective, windows, batch, device, progress);
+        var run = new Run(this, vocabulary, input, objective, windows, batch, device, generator, progress);
         var epochs = new List<EpochSummary>();
         var clock = Stopwatch.StartNew();
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
@@ -141,7 +161,7 @@ public sealed class TorchTrainer
 
     /// <summary>One training run's loop: host stages, device steps, progress.</summary>
     private sealed class Run(TorchTrainer owner, Vocabulary vocabulary, Tensor input, TorchObjective objective, DeviceWindows windows,
-        int batch, Device device, IProgress<TrainingProgress>? progress)
+        int batch, Device device, Generator generator, IProgress<TrainingProgress>? progress)
     {
         private readonly TrainingOptions _o = owner._options;
         private readonly long _totalWords = vocabulary.TotalCount * owner._options.Epochs;
@@ -217,13 +237,20 @@ public sealed class TorchTrainer
         private long TrainSkipGram(SkipGramPairs pairs, float alpha, Tensor lossSum)
         {
             long count = pairs.Count;
+            // In corpus order a batch holds each centre word's whole window (the same path or noise rows
+            // about 2 x window times) and each context word's neighbours: shuffled across the chunk, a
+            // batch's updates fall on more distinct rows and are less stale. Measured on 5M enwiki tokens
+            // (skip-gram HS, batch 4,096, row cap 64): analogy 5.3% in order, 6.1% shuffled; CPU engine 6.4%.
+            var order = randperm(count, device: device, generator: generator);
+            pairs = new SkipGramPairs(pairs.Contexts.index_select(0, order), pairs.Centres.index_select(0, order));
             for (long from = 0; from < count; from += batch)
             {
                 long n = Math.Min(batch, count - from);
                 using var scope = NewDisposeScope();
-                var loss = BatchSteps.SkipGram(input, objective, pairs.Contexts.narrow(0, from, n), pairs.Centres.narrow(0, from, n), alpha);
+                var loss = BatchSteps.SkipGram(input, objective, pairs.Contexts.narrow(0, from, n), pairs.Centres.narrow(0, from, n), alpha, owner._torch.RowCap);
                 lossSum.add_(loss.sum().to_type(ScalarType.Float64));
-                owner.StepObserver?.Invoke(++_steps);
+                _steps++;
+                owner.StepObserver?.Invoke(_steps);
             }
             return count;
         }
@@ -231,14 +258,17 @@ public sealed class TorchTrainer
         private long TrainCbow(CbowBags bags, float alpha, Tensor lossSum)
         {
             long count = bags.Count;
+            var order = randperm(count, device: device, generator: generator);
+            bags = new CbowBags(bags.Contexts.index_select(0, order), bags.Mask.index_select(0, order), bags.Centres.index_select(0, order));
             for (long from = 0; from < count; from += batch)
             {
                 long n = Math.Min(batch, count - from);
                 using var scope = NewDisposeScope();
                 var loss = BatchSteps.Cbow(input, objective, bags.Contexts.narrow(0, from, n), bags.Mask.narrow(0, from, n),
-                    bags.Centres.narrow(0, from, n), _o.CbowMean, alpha);
+                    bags.Centres.narrow(0, from, n), _o.CbowMean, alpha, owner._torch.RowCap);
                 lossSum.add_(loss.sum().to_type(ScalarType.Float64));
-                owner.StepObserver?.Invoke(++_steps);
+                _steps++;
+                owner.StepObserver?.Invoke(_steps);
             }
             return count;
         }
@@ -249,17 +279,20 @@ public sealed class TorchTrainer
 internal static class BatchSteps
 {
     /// <summary>Skip-gram (word2vec's orientation): each context word's input row predicts its centre word. Returns the loss of each pair.</summary>
-    public static Tensor SkipGram(Tensor input, TorchObjective objective, Tensor contexts, Tensor centres, float alpha)
+    public static Tensor SkipGram(Tensor input, TorchObjective objective, Tensor contexts, Tensor centres, float alpha, int rowCap)
     {
         var hidden = input.index_select(0, contexts);
         var g = objective.Compute(hidden, centres);
         objective.Apply(g, alpha);
-        input.index_add_(0, contexts, g.HiddenGrad, alpha: -alpha);
+        var hiddenGrad = g.HiddenGrad;
+        if (rowCap > 0)
+            hiddenGrad = hiddenGrad * RowCapping.Scale(contexts, null, input.shape[0], rowCap, hiddenGrad.dtype).unsqueeze(1);
+        input.index_add_(0, contexts, hiddenGrad, alpha: -alpha);
         return g.Loss;
     }
 
     /// <summary>CBOW: the mean (or sum) of the context rows predicts the centre word. Returns the loss of each centre word.</summary>
-    public static Tensor Cbow(Tensor input, TorchObjective objective, Tensor contexts, Tensor mask, Tensor centres, bool mean, float alpha)
+    public static Tensor Cbow(Tensor input, TorchObjective objective, Tensor contexts, Tensor mask, Tensor centres, bool mean, float alpha, int rowCap)
     {
         long n = contexts.shape[0], dim = input.shape[1];
         var flat = contexts.reshape(-1);
@@ -268,7 +301,10 @@ internal static class BatchSteps
         var g = objective.Compute(hidden, centres);
         objective.Apply(g, alpha);
         // Every context word receives the whole gradient, undivided, as in the word2vec tool.
-        input.index_add_(0, flat, (g.HiddenGrad.unsqueeze(1) * mask.unsqueeze(2)).view(-1, dim), alpha: -alpha);
+        var perContext = (g.HiddenGrad.unsqueeze(1) * mask.unsqueeze(2)).view(-1, dim);
+        if (rowCap > 0)
+            perContext = perContext * RowCapping.Scale(flat, mask.reshape(-1), input.shape[0], rowCap, perContext.dtype).unsqueeze(1);
+        input.index_add_(0, flat, perContext, alpha: -alpha);
         return g.Loss;
     }
 }

@@ -40,11 +40,15 @@ internal sealed class HierarchicalSoftmaxLoss : TorchObjective
 
     public override ObjectiveGradients Compute(Tensor hidden, Tensor targets)
     {
-        var rows = _nodes.index_select(0, targets).to_type(ScalarType.Int64);
-        var labels = _labels.index_select(0, targets);
-        var mask = (_columns.unsqueeze(0) < _depth.index_select(0, targets).unsqueeze(1)).to_type(hidden.dtype);
+        var (rows, labels, mask) = Paths(targets);
         return BinaryLogistic(hidden, rows, labels, mask, skipSaturated: true);
     }
+
+    /// <summary>[B, D] node ids, labels and mask of the targets' paths, gathered on the device.</summary>
+    public (Tensor Nodes, Tensor Labels, Tensor Mask) Paths(Tensor targets) =>
+        (_nodes.index_select(0, targets).to_type(ScalarType.Int64),
+         _labels.index_select(0, targets),
+         (_columns.unsqueeze(0) < _depth.index_select(0, targets).unsqueeze(1)).to_type(_labels.dtype));
 
     public override void Dispose()
     {

@@ -20,15 +20,6 @@ internal sealed class FullSoftmaxLoss(Tensor output) : TorchObjective(output)
     }
 }
 
-/// <summary>The proposal Q that sampled softmax draws its candidates from.</summary>
-public enum SampledProposal
-{
-    /// <summary>Zipf over frequency rank: Q(r) = log((r + 2) / (r + 1)) / log(V + 1); ids are ranks here.</summary>
-    LogUniform,
-    /// <summary>count^0.75, the negative-sampling noise.</summary>
-    Unigram,
-}
-
 /// <summary>
 /// Sampled softmax (Jean et al. 2015): a softmax over the target and K candidates shared by the whole
 /// batch, drawn from Q with replacement. A candidate's logit is corrected by subtracting log of its
@@ -100,6 +91,8 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
         var hiddenGrad = gTrue * targetRows + gSampled.matmul(sampleRows);
         var rows = cat([targets, candidates], 0);
         var rowGrads = cat([gTrue * hidden, gSampled.t().matmul(hidden)], 0);
+        if (RowCap > 0)
+            rowGrads.mul_(RowCapping.Scale(rows, null, Output.shape[0], RowCap, rowGrads.dtype).unsqueeze(1));
         return new ObjectiveGradients(loss, hiddenGrad, rows, rowGrads);
     }
 

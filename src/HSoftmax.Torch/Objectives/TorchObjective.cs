@@ -11,8 +11,21 @@ namespace HSoftmax.Torch.Objectives;
 /// <param name="Loss">[B] -log P(target | hidden) of each prediction.</param>
 /// <param name="HiddenGrad">[B, dim] d loss / d hidden.</param>
 /// <param name="Rows">[M] output rows touched (repeats allowed), or null when <paramref name="RowGrads"/> covers the whole matrix.</param>
-/// <param name="RowGrads">[M, dim] d loss / d row for each entry of <paramref name="Rows"/>, or the dense [rows, dim] gradient.</param>
+/// <param name="RowGrads">[M, dim] d loss / d row for each entry of <paramref name="Rows"/> (divided by the row's
+/// number of entries beyond <see cref="TorchObjective.RowCap"/>), or the dense [rows, dim] gradient.</param>
 internal sealed record ObjectiveGradients(Tensor Loss, Tensor HiddenGrad, Tensor? Rows, Tensor RowGrads);
+
+/// <summary>Per-entry scale factors for <see cref="TorchOptions.RowCap"/>.</summary>
+internal static class RowCapping
+{
+    /// <summary>For each entry of <paramref name="rows"/>, min(1, cap / c) where c counts the (weighted) entries on the same row.</summary>
+    public static Tensor Scale(Tensor rows, Tensor? weights, long rowCount, int cap, ScalarType dtype)
+    {
+        var counts = zeros(rowCount, dtype: dtype, device: rows.device)
+            .index_add_(0, rows, weights ?? ones(rows.shape[0], dtype: dtype, device: rows.device), 1.0);
+        return counts.clamp_min_(cap).reciprocal_().mul_(cap).index_select(0, rows);
+    }
+}
 
 /// <summary>
 /// An output layer and its loss for the batched engine: hierarchical softmax, negative sampling,
@@ -26,6 +39,9 @@ internal abstract class TorchObjective : IDisposable
 
     /// <summary>The output matrix: one row per inner tree node (hierarchical softmax) or per word.</summary>
     public Tensor Output { get; }
+
+    /// <summary>At most this many summed updates per row and batch (see <see cref="TorchOptions.RowCap"/>); 0, the exact gradient of the batch's loss.</summary>
+    public int RowCap { get; set; }
 
     /// <summary>Loss and gradients of a batch; updates nothing.</summary>
     public abstract ObjectiveGradients Compute(Tensor hidden, Tensor targets);
@@ -58,7 +74,9 @@ internal abstract class TorchObjective : IDisposable
         var active = skipSaturated ? mask * (f.abs() < 6).to_type(f.dtype) : mask;
         var g = (sigmoid(f) - labels) * active;                              // d loss / d f
         var hiddenGrad = bmm(g.unsqueeze(1), vectors).squeeze(1);             // [B, dim]
-        var rowGrads = (g.unsqueeze(2) * hidden.unsqueeze(1)).view(batch * k, dim);
+        // Scaled on [B, K] before the outer product: a pass over [B, K, dim] less.
+        var gRows = RowCap > 0 ? g * RowCapping.Scale(flat, active.reshape(-1), Output.shape[0], RowCap, g.dtype).view(batch, k) : g;
+        var rowGrads = (gRows.unsqueeze(2) * hidden.unsqueeze(1)).view(batch * k, dim);
         return new ObjectiveGradients(loss, hiddenGrad, flat, rowGrads);
     }
 }

@@ -84,4 +84,35 @@ public class TrainCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--output", stderr);
     }
+
+    [Fact]
+    public void TorchEngineTrainsAndWritesTheSameFormat()
+    {
+        using var tmp = new TempFolder();
+        string output = tmp.File("v.txt");
+        var (code, stdout, stderr) = Run("train", "--engine", "torch", "--device", "cpu", "--batch", "512", "--input", Corpus(tmp), "--output", output,
+            "--model", "skipgram", "--loss", "sampled", "--samples", "16", "--proposal", "unigram", "--dim", "12", "--epochs", "2", "--min-count", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("TorchSharp engine on cpu", stderr);
+        var vectors = Word2VecFile.Load(output);
+        Assert.Equal(60, vectors.Count);
+        Assert.Equal(12, vectors.Dim);
+        Assert.Contains("Nearest neighbours", stdout);
+    }
+
+    [Theory]
+    [InlineData("--batch", "--batch: only the torch engine", "--batch", "64")]
+    [InlineData("--device", "--device: only the torch engine", "--device", "cpu")]
+    [InlineData("--loss", "--loss sampled: only the torch engine", "--loss", "sampled")]
+    [InlineData("--samples", "--samples: only sampled softmax", "--engine", "torch", "--loss", "hs", "--samples", "5")]
+    [InlineData("--loss", "--loss: the TorchSharp engine trains one objective", "--engine", "torch", "--loss", "hs+ns")]
+    [InlineData("--device", "--device: must be cpu, cuda", "--engine", "torch", "--device", "tpu")]
+    public void EngineOptionsOutOfPlaceAreOneLineNamingThem(string _, string message, params string[] args)
+    {
+        using var tmp = new TempFolder();
+        var (code, _, stderr) = Run(["train", "--input", Corpus(tmp), "--output", tmp.File("v.txt"), "--min-count", "1", .. args]);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"hsoftmax: {message}", stderr.Trim().Split('\n')[^1]);
+        Assert.False(File.Exists(tmp.File("v.txt")));
+    }
 }

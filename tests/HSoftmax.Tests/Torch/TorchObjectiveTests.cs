@@ -76,6 +76,30 @@ public class TorchObjectiveTests
     }
 
     [Fact]
+    public void RowCapLimitsTheStepsARowTakesInOneBatch()
+    {
+        var tree = HuffmanTree.Build(Counts);
+        var (hidden, _, output) = Problem(Words - 1, 7);
+        using var noGrad = no_grad();
+        var one = hidden.narrow(0, 0, 1);
+        var four = cat([one, one, one, one], 0);
+        var targets = tensor(new long[] { 9, 9, 9, 9 });
+        TorchObjective Stepped(int cap, Tensor h, Tensor t)
+        {
+            var hs = new HierarchicalSoftmaxLoss(output.clone(), tree, CPU) { RowCap = cap };
+            hs.Apply(hs.Compute(h, t), 0.1);
+            return hs;
+        }
+        var single = Stepped(0, one, tensor(new long[] { 9 })).Output - output;
+        Assert.True(single.abs().max().item<double>() > 1e-3);
+        // Four equal updates of each row on the path: capped at 1, 2 and 8 (no effect) steps, and summed.
+        Assert.True(allclose(Stepped(1, four, targets).Output - output, single, rtol: 1e-9, atol: 1e-14), "cap 1: one step");
+        Assert.True(allclose(Stepped(2, four, targets).Output - output, single * 2, rtol: 1e-9, atol: 1e-14), "cap 2: two steps");
+        Assert.True(allclose(Stepped(8, four, targets).Output - output, single * 4, rtol: 1e-9, atol: 1e-14), "cap 8: all four");
+        Assert.True(allclose(Stepped(0, four, targets).Output - output, single * 4, rtol: 1e-9, atol: 1e-14), "no cap: the sum");
+    }
+
+    [Fact]
     public void NegativeSamplingGradientsEqualFiniteDifferences()
     {
         var (hidden, targets, output) = Problem(Words, 2);
