@@ -175,6 +175,13 @@ internal static class TrainCommand
             stderr.WriteLine("hsoftmax: cancelled; no output written");
             return 130;
         }
+        catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("Exception raised from", StringComparison.Ordinal) || e.StackTrace?.Contains("TorchSharp", StringComparison.Ordinal) == true)
+        {
+            // libtorch's errors (out of device memory, a driver fault) carry a native backtrace: its first line says it.
+            ProgressLine.ClearIfShown(stderr);
+            stderr.WriteLine($"hsoftmax: libtorch: {e.Message.Split('\n')[0].Trim()}");
+            return 1;
+        }
         catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException)
         {
             ProgressLine.ClearIfShown(stderr);

@@ -16,7 +16,14 @@ internal sealed class FullSoftmaxLoss(Tensor output) : TorchObjective(output)
         var loss = logZ.squeeze(1) - logits.gather(1, targets.unsqueeze(1)).squeeze(1);
         var g = (logits - logZ).exp_();                                  // softmax
         g.scatter_add_(1, targets.unsqueeze(1), full([targets.shape[0], 1], -1.0, dtype: g.dtype, device: g.device));
-        return new ObjectiveGradients(loss, g.matmul(Output), null, g.t().matmul(hidden));
+        var rowGrads = g.t().matmul(hidden);
+        if (RowCap > 0)
+        {
+            // Each row sums the pushes of the whole batch: capped by their total size, as sampled softmax's.
+            var pushes = g.abs().sum(0L);
+            rowGrads.mul_(pushes.clamp_min(RowCap).reciprocal_().mul_(RowCap).unsqueeze(1));
+        }
+        return new ObjectiveGradients(loss, g.matmul(Output), null, rowGrads);
     }
 }
 
@@ -92,7 +99,13 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
         var rows = cat([targets, candidates], 0);
         var rowGrads = cat([gTrue * hidden, gSampled.t().matmul(hidden)], 0);
         if (RowCap > 0)
-            rowGrads.mul_(RowCapping.Scale(rows, null, Output.shape[0], RowCap, rowGrads.dtype).unsqueeze(1));
+        {
+            // A candidate row sums the pushes of the whole batch: it counts as sum over examples of
+            // |d loss / d logit| updates (a target row as 1 - p per occurrence), so a frequent candidate
+            // that every example pushes is capped as the tree's root is.
+            var weights = cat([gTrue.abs().squeeze(1), gSampled.sum(0L)], 0);
+            rowGrads.mul_(RowCapping.Scale(rows, weights, Output.shape[0], RowCap, rowGrads.dtype).unsqueeze(1));
+        }
         return new ObjectiveGradients(loss, hiddenGrad, rows, rowGrads);
     }
 
