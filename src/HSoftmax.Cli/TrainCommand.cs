@@ -27,7 +27,7 @@ internal static class TrainCommand
         "ns", "hs", "ns", "hs+ns", "sampled", "softmax");
     private static readonly Option<string> Engine = Choice("--engine", "cpu: multi-threaded SIMD engine; torch: batched TorchSharp engine (CPU or CUDA).", "cpu", "cpu", "torch");
     private static readonly Option<string> Device = new("--device") { Description = "Torch engine: cpu, cuda, cuda:N or auto (CUDA where libtorch reports it).", DefaultValueFactory = _ => "auto" };
-    private static readonly Option<int> Batch = new("--batch") { Description = "Torch engine: predictions per SGD step (default 4096 on CPU, 65536 on CUDA).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> Batch = new("--batch") { Description = "Torch engine: predictions per SGD step (default 4096; much larger batches train worse).", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> Samples = new("--samples") { Description = "Sampled softmax: candidates drawn per step, shared by the batch.", DefaultValueFactory = _ => 1024 };
     private static readonly Option<int> RowCap = new("--row-cap")
     {

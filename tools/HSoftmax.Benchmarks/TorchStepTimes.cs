@@ -17,6 +17,7 @@ internal static class TorchStepTimes
     public static void Run(int batch, string deviceName)
     {
         var device = TorchDevice.Resolve(deviceName, out string note);
+        if (device.type == DeviceType.CPU && Environment.GetEnvironmentVariable("KEEP_HEAP") != "0") NativeHeap.KeepFreedMemory();
         Console.WriteLine($"device {note}, batch {batch}");
         const int words = 68_000, dim = 100;
         var counts = Enumerable.Range(0, words).Select(r => (long)(1e7 / (r + 10))).ToArray();  // Zipf, sorted
@@ -46,6 +47,8 @@ internal static class TorchStepTimes
         int n = device.type == DeviceType.CUDA ? 200 : 20;
         var t = Targets(); var c = Contexts();
         Time("whole manual step (engine)", n, () => BatchSteps.SkipGram(input, hs, c, t, 0.01f, rowCap: 8));
+        var plain = new HierarchicalSoftmaxLoss(output.clone(), tree, device);
+        Time("same, no row cap (as autograd below)", n, () => BatchSteps.SkipGram(input, plain, c, t, 0.01f, rowCap: 0));
         Time("  gather hidden rows", n, () => input.index_select(0, c));
         var hidden = input.index_select(0, c);
         Time("  objective: paths, dots, gradients", n, () => hs.Compute(hidden, t));
@@ -55,14 +58,18 @@ internal static class TorchStepTimes
             input.index_add_(0, c, g.HiddenGrad * RowCapping.Scale(c, null, words, 8, ScalarType.Float32).unsqueeze(1), -0.01));
 
         // The same step through autograd: embedding lookups with sparse gradients, then SGD on the sparse rows.
-        var inputLeaf = input.clone().requires_grad_(true);
-        var outputLeaf = output.clone().requires_grad_(true);
+        using var inputTable = nn.Embedding(words, dim, sparse: true, device: device);
+        using var outputTable = nn.Embedding(words - 1, dim, sparse: true, device: device);
+        var inputLeaf = inputTable.weight!;
+        var outputLeaf = outputTable.weight!;
+        inputLeaf.copy_(input);
+        outputLeaf.copy_(output);
         var (nodes, labels, mask) = hs.Paths(t);
         Time("autograd step (sparse embedding grads)", n, () =>
         {
             using var enable = enable_grad();
-            var h = nn.functional.embedding(c, inputLeaf, sparse: true);
-            var rows = nn.functional.embedding(nodes, outputLeaf, sparse: true);
+            var h = inputTable.call(c);
+            var rows = outputTable.call(nodes);
             var f = bmm(rows, h.unsqueeze(2)).squeeze(2);
             var loss = (-nn.functional.logsigmoid(f * (labels * 2 - 1)) * mask).sum();
             loss.backward();

@@ -76,7 +76,8 @@ internal abstract class TorchObjective : IDisposable
         var hiddenGrad = bmm(g.unsqueeze(1), vectors).squeeze(1);             // [B, dim]
         // Scaled on [B, K] before the outer product: a pass over [B, K, dim] less.
         var gRows = RowCap > 0 ? g * RowCapping.Scale(flat, active.reshape(-1), Output.shape[0], RowCap, g.dtype).view(batch, k) : g;
-        var rowGrads = (gRows.unsqueeze(2) * hidden.unsqueeze(1)).view(batch * k, dim);
+        // The outer product as a batched matrix product: libtorch's GEMM, not a broadcast multiply.
+        var rowGrads = bmm(gRows.unsqueeze(2), hidden.unsqueeze(1)).view(batch * k, dim);
         return new ObjectiveGradients(loss, hiddenGrad, flat, rowGrads);
     }
 }

@@ -5,6 +5,11 @@ using HSoftmax.Training;
 
 namespace HSoftmax.Tests.Torch;
 
+/// <summary>Runs alone: its memory test reads the whole process's resident set.</summary>
+[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(RunsAlone))]
 public class TorchTrainerTests
 {
     /// <summary>12 topics of 8 words, each sentence from one topic (as CpuTrainerTests).</summary>
