@@ -182,7 +182,7 @@ internal static class TrainCommand
             stderr.WriteLine($"hsoftmax: libtorch: {e.Message.Split('\n')[0].Trim()}");
             return 1;
         }
-        catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or TorchUnavailableException)
         {
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: {e.Message}");

@@ -13,12 +13,12 @@ public static class TorchDevice
     public static torch.Device Resolve(string name, out string note)
     {
         string key = name.Trim().ToLowerInvariant();
+        bool cuda = CudaAvailable();
         if (key == "cpu")
         {
             note = "cpu (asked for)";
             return torch.CPU;
         }
-        bool cuda = torch.cuda.is_available();
         if (key == "auto")
         {
             if (cuda) { note = $"cuda ({torch.cuda.device_count()} device(s) reported by libtorch)"; return torch.CUDA; }
@@ -34,4 +34,21 @@ public static class TorchDevice
         }
         throw new ArgumentException($"--device: must be cpu, cuda, cuda:N or auto, got '{name}'");
     }
+
+    /// <summary>The first call into libtorch: where the native library cannot be loaded, says so in one line.</summary>
+    private static bool CudaAvailable()
+    {
+        try
+        {
+            return torch.cuda.is_available();
+        }
+        catch (TypeInitializationException e) when (e.InnerException is NotSupportedException or DllNotFoundException)
+        {
+            throw new TorchUnavailableException(
+                "--engine torch: libtorch could not be loaded; a build with -p:HSoftmaxLibTorch=none needs libtorch 2.10 on LD_LIBRARY_PATH (an installed PyTorch's torch/lib, see tools/gpu_run.sh)", e);
+        }
+    }
 }
+
+/// <summary>libtorch's native libraries are missing or do not load.</summary>
+public sealed class TorchUnavailableException(string message, Exception inner) : Exception(message, inner);
