@@ -77,8 +77,8 @@ public static class Word2VecFile
     }
 
     /// <summary>
-    /// Text: formatting floats (shortest round-trip form) is the cost, not the disk, so blocks of rows are
-    /// formatted on all cores and written in order.
+    /// Text: formatting floats is the cost, not the disk, so blocks of rows are formatted on all cores
+    /// (<see cref="FloatText"/>: exact, round-trip) and written in order.
     /// </summary>
     private static void WriteText(WordVectors vectors, Stream output)
     {
@@ -103,17 +103,18 @@ public static class Word2VecFile
 
     private static void FormatRows(WordVectors vectors, int start, int end, MemoryStream buffer)
     {
-        Span<byte> number = stackalloc byte[32];
+        byte[] line = new byte[vectors.Dim * 33 + 1];  // 32 bytes a number at most, a space before each, the newline
         for (int i = start; i < end; i++)
         {
             buffer.Write(vectors.GetWordUtf8(i));
+            int n = 0;
             foreach (float x in vectors.GetVector(i))
             {
-                buffer.WriteByte((byte)' ');
-                x.TryFormat(number, out int n, default, CultureInfo.InvariantCulture); // shortest round-trip form
-                buffer.Write(number[..n]);
+                line[n++] = (byte)' ';
+                n += FloatText.Write(x, line.AsSpan(n, 32));
             }
-            buffer.WriteByte((byte)'\n');
+            line[n++] = (byte)'\n';
+            buffer.Write(line, 0, n);
         }
     }
 
