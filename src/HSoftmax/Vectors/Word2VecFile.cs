@@ -85,19 +85,28 @@ public static class Word2VecFile
         const int RowsPerBlock = 1024;
         int blocks = (vectors.Count + RowsPerBlock - 1) / RowsPerBlock;
         int wave = Math.Max(1, Environment.ProcessorCount * 2);
-        var buffers = new MemoryStream[wave];
-        for (int i = 0; i < wave; i++) buffers[i] = new MemoryStream();
-        for (int first = 0; first < blocks; first += wave)
+        // Two sets of buffers: one wave is written while the next is formatted.
+        var sets = new MemoryStream[2][];
+        for (int s = 0; s < 2; s++)
         {
+            sets[s] = new MemoryStream[wave];
+            for (int i = 0; i < wave; i++) sets[s][i] = new MemoryStream();
+        }
+        Task Format(int first, MemoryStream[] buffers) => Task.Run(() => Parallel.For(0, Math.Min(wave, blocks - first), b =>
+        {
+            var buffer = buffers[b];
+            buffer.SetLength(0);
+            int start = (first + b) * RowsPerBlock;
+            FormatRows(vectors, start, Math.Min(vectors.Count, start + RowsPerBlock), buffer);
+        }));
+        if (blocks == 0) return;
+        var pending = Format(0, sets[0]);
+        for (int first = 0, set = 0; first < blocks; first += wave, set ^= 1)
+        {
+            pending.GetAwaiter().GetResult();
+            if (first + wave < blocks) pending = Format(first + wave, sets[set ^ 1]);
             int count = Math.Min(wave, blocks - first);
-            Parallel.For(0, count, b =>
-            {
-                var buffer = buffers[b];
-                buffer.SetLength(0);
-                int start = (first + b) * RowsPerBlock;
-                FormatRows(vectors, start, Math.Min(vectors.Count, start + RowsPerBlock), buffer);
-            });
-            for (int b = 0; b < count; b++) buffers[b].WriteTo(output);
+            for (int b = 0; b < count; b++) sets[set][b].WriteTo(output);
         }
     }
 

@@ -15,18 +15,19 @@ public class Word2VecFileTests
     }
 
     [Theory]
-    [InlineData(VectorFormat.Text)]
-    [InlineData(VectorFormat.Binary)]
-    public void RoundTripsExactly(VectorFormat format)
+    [InlineData(VectorFormat.Text, 50)]
+    [InlineData(VectorFormat.Binary, 50)]
+    [InlineData(VectorFormat.Text, 20_000)]  // many blocks of 1,024 rows, formatted in overlapping waves
+    public void RoundTripsExactly(VectorFormat format, int words)
     {
         using var tmp = new TempFolder();
-        var vectors = Sample();
+        var vectors = Sample(words);
         string path = tmp.File("v." + format);
         Word2VecFile.Save(vectors, path, format);
         var loaded = Word2VecFile.Load(path);
         Assert.Equal(vectors.Words, loaded.Words);
         Assert.Equal(vectors.Data.ToArray(), loaded.Data.ToArray());
-        Assert.Equal(new[] { "50 7" }, File.ReadLines(path).Take(1));
+        Assert.Equal(new[] { $"{words} 7" }, File.ReadLines(path).Take(1));
     }
 
     [Fact]
