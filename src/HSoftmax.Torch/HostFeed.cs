@@ -10,8 +10,6 @@ internal sealed class DeviceChunk(int capacity)
     public readonly int[] Words = new int[capacity];
     public readonly int[] Sentences = new int[capacity];
     public int Count;
-    /// <summary>Corpus words (in vocabulary, before subsampling) in the chunk: the learning-rate clock.</summary>
-    public long RawWords;
 }
 
 /// <summary>
@@ -59,7 +57,6 @@ internal sealed class HostFeed : IDisposable
                         begin = end;
                     }
                     ready.Count = chunk.TokenCount;
-                    ready.RawWords = chunk.TokenCount;
                     _producer.Recycle(chunk);
                     _ready.Add(ready, cancellationToken);
                 }

@@ -210,11 +210,14 @@ public sealed class TorchTrainer
                     var waitStart = _clock.Elapsed;
                     if (!feed.TryTake(out var chunk, linked.Token)) break;
                     _waiting += _clock.Elapsed - waitStart;
+                    int count = chunk.Count;  // read before the chunk goes back to the host stage
                     float alpha = _o.AlphaAt(_wordsDone, _totalWords);
                     using (var scope = NewDisposeScope())
                     {
-                        var words = tensor(chunk.Words.AsSpan(0, chunk.Count).ToArray(), device: device).to_type(ScalarType.Int64);
-                        var sentences = tensor(chunk.Sentences.AsSpan(0, chunk.Count).ToArray(), device: device);
+                        // TorchSharp copies whole arrays only: copy the chunk's arrays, then take the filled part
+                        // (no managed copy per chunk).
+                        var words = tensor(chunk.Words, device: device).narrow(0, 0, count).to_type(ScalarType.Int64);
+                        var sentences = tensor(chunk.Sentences, device: device).narrow(0, 0, count);
                         feed.Recycle(chunk);
                         (words, sentences) = windows.Subsample(words, sentences);
                         trained += words.shape[0];
@@ -222,7 +225,7 @@ public sealed class TorchTrainer
                             ? TrainSkipGram(windows.SkipGram(words, sentences), alpha, lossSum)
                             : TrainCbow(windows.Cbow(words, sentences, input.dtype), alpha, lossSum);
                     }
-                    _wordsDone += chunk.RawWords;
+                    _wordsDone += count;  // corpus words before subsampling: the learning-rate clock
                     if (progress is not null && (_clock.Elapsed - lastReport).TotalSeconds >= 1)
                     {
                         var now = _clock.Elapsed;
