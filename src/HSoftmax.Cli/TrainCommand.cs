@@ -122,19 +122,21 @@ internal static class TrainCommand
                 Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
                 RowCap = parse.GetValue(RowCap),
             };
+            void RefuseIfGiven(string why, params Option[] refused)
+            {
+                foreach (Option option in refused)
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new ArgumentException($"{option.Name}: {why}");
+            }
             if (torchEngine) torchOptions.Validate();
             else
             {
-                foreach (Option torchOnly in new Option[] { Device, Batch, RowCap, Samples, Proposal })
-                    if (parse.GetResult(torchOnly) is { Implicit: false })
-                        throw new ArgumentException($"{torchOnly.Name}: only the torch engine takes it; add --engine torch");
+                RefuseIfGiven("only the torch engine takes it; add --engine torch", Device, Batch, RowCap, Samples, Proposal);
                 if (options.Loss is LossKind.SampledSoftmax or LossKind.Softmax)
                     throw new ArgumentException($"--loss {parse.GetValue(Loss)}: only the torch engine trains it; add --engine torch");
             }
             if (options.Loss != LossKind.SampledSoftmax)
-                foreach (Option sampledOnly in new Option[] { Samples, Proposal })
-                    if (parse.GetResult(sampledOnly) is { Implicit: false })
-                        throw new ArgumentException($"{sampledOnly.Name}: only sampled softmax takes it; add --loss sampled");
+                RefuseIfGiven("only sampled softmax takes it; add --loss sampled", Samples, Proposal);
             var format = parse.GetValue(Format) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
             string output = parse.GetValue(Output)!;
             CheckWritable(output);

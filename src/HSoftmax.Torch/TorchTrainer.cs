@@ -127,7 +127,7 @@ public sealed class TorchTrainer
         using var output = zeros([hs ? Math.Max(1, vocabulary.Count - 1) : vocabulary.Count, o.Dim], device: device);
         using var objective = CreateObjective(o, _torch, output, tree, vocabulary, generator, device);
         objective.RowCap = _torch.RowCap;
-        using var windows = new DeviceWindows(KeepProbabilities(vocabulary, o.Sample), o.Window, generator, device);
+        using var windows = new DeviceWindows(Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample), o.Window, generator, device);
 
         var run = new Run(this, vocabulary, input, objective, windows, batch, device, generator, progress);
         var epochs = new List<EpochSummary>();
@@ -163,14 +163,6 @@ public sealed class TorchTrainer
         if (bytes > available || (long)words * batch > int.MaxValue)
             throw new ArgumentException(
                 $"--loss softmax: a step needs {bytes / 1048576:N0} MB of logits ({batch:N0} x {words:N0} words) but at most {available / 1048576:N0} MB may be used; lower --batch, raise --min-count, or use hs, ns or sampled");
-    }
-
-    internal static double[] KeepProbabilities(Vocabulary vocabulary, double sample)
-    {
-        var counts = vocabulary.Counts;
-        var keep = new double[counts.Length];
-        for (int i = 0; i < keep.Length; i++) keep[i] = Subsampling.KeepProbability(counts[i], vocabulary.TotalCount, sample);
-        return keep;
     }
 
     private static void CopyOut(Tensor source, float[] destination)
@@ -259,36 +251,35 @@ public sealed class TorchTrainer
 
         private long TrainSkipGram(SkipGramPairs pairs, float alpha, Tensor lossSum)
         {
-            long count = pairs.Count;
             // In corpus order a batch holds each centre word's whole window (the same path or noise rows
             // about 2 x window times) and each context word's neighbours: shuffled across the chunk, a
             // batch's updates fall on more distinct rows and are less stale. Measured on 5M enwiki tokens
             // (skip-gram HS, batch 4,096, row cap 64): analogy 5.3% in order, 6.1% shuffled; CPU engine 6.4%.
-            var order = randperm(count, device: device, generator: generator);
-            pairs = new SkipGramPairs(pairs.Contexts.index_select(0, order), pairs.Centres.index_select(0, order));
-            for (long from = 0; from < count; from += batch)
-            {
-                long n = Math.Min(batch, count - from);
-                using var scope = NewDisposeScope();
-                var loss = BatchSteps.SkipGram(input, objective, pairs.Contexts.narrow(0, from, n), pairs.Centres.narrow(0, from, n), alpha, owner._torch.RowCap);
-                lossSum.add_(loss.sum().to_type(ScalarType.Float64));
-                _steps++;
-                owner.StepObserver?.Invoke(_steps);
-            }
-            return count;
+            var order = randperm(pairs.Count, device: device, generator: generator);
+            var contexts = pairs.Contexts.index_select(0, order);
+            var centres = pairs.Centres.index_select(0, order);
+            return InBatches(pairs.Count, lossSum, (from, n) =>
+                BatchSteps.SkipGram(input, objective, contexts.narrow(0, from, n), centres.narrow(0, from, n), alpha, owner._torch.RowCap));
         }
 
         private long TrainCbow(CbowBags bags, float alpha, Tensor lossSum)
         {
-            long count = bags.Count;
-            var order = randperm(count, device: device, generator: generator);
-            bags = new CbowBags(bags.Contexts.index_select(0, order), bags.Mask.index_select(0, order), bags.Centres.index_select(0, order));
+            var order = randperm(bags.Count, device: device, generator: generator);
+            var contexts = bags.Contexts.index_select(0, order);
+            var mask = bags.Mask.index_select(0, order);
+            var centres = bags.Centres.index_select(0, order);
+            return InBatches(bags.Count, lossSum, (from, n) =>
+                BatchSteps.Cbow(input, objective, contexts.narrow(0, from, n), mask.narrow(0, from, n), centres.narrow(0, from, n),
+                    _o.CbowMean, alpha, owner._torch.RowCap));
+        }
+
+        /// <summary>Runs <paramref name="step"/> over [from, from + n) slices of <paramref name="count"/> predictions, each in its own dispose scope.</summary>
+        private long InBatches(long count, Tensor lossSum, Func<long, long, Tensor> step)
+        {
             for (long from = 0; from < count; from += batch)
             {
-                long n = Math.Min(batch, count - from);
                 using var scope = NewDisposeScope();
-                var loss = BatchSteps.Cbow(input, objective, bags.Contexts.narrow(0, from, n), bags.Mask.narrow(0, from, n),
-                    bags.Centres.narrow(0, from, n), _o.CbowMean, alpha, owner._torch.RowCap);
+                var loss = step(from, Math.Min(batch, count - from));
                 lossSum.add_(loss.sum().to_type(ScalarType.Float64));
                 _steps++;
                 owner.StepObserver?.Invoke(_steps);

@@ -20,8 +20,7 @@ internal sealed class FullSoftmaxLoss(Tensor output) : TorchObjective(output)
         if (RowCap > 0)
         {
             // Each row sums the pushes of the whole batch: capped by their total size, as sampled softmax's.
-            var pushes = g.abs().sum(0L);
-            rowGrads.mul_(pushes.clamp_min(RowCap).reciprocal_().mul_(RowCap).unsqueeze(1));
+            rowGrads.mul_(RowCapping.Factor(g.abs().sum(0L), RowCap).unsqueeze(1));
         }
         return new ObjectiveGradients(loss, g.matmul(Output), null, rowGrads);
     }
@@ -41,7 +40,7 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
     private readonly int _samples;
     private readonly DeviceSampler? _unigram;
     private readonly Generator _generator;
-    private readonly Tensor? _logQ;  // [V] log Q(w)
+    private readonly Tensor _logQ;  // [V] log Q(w)
 
     public SampledSoftmaxLoss(Tensor output, int samples, SampledProposal proposal, DeviceSampler? unigram, ReadOnlySpan<long> counts,
         double exponent, Generator generator) : base(output)
@@ -68,7 +67,7 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
     public override ObjectiveGradients Compute(Tensor hidden, Tensor targets)
     {
         var candidates = Draw();
-        var logExpected = _logQ!.index_select(0, candidates) + Math.Log(_samples);
+        var logExpected = _logQ.index_select(0, candidates) + Math.Log(_samples);
         return Compute(hidden, targets, candidates, logExpected);
     }
 
@@ -111,7 +110,7 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
 
     public override void Dispose()
     {
-        _logQ?.Dispose();
+        _logQ.Dispose();
         _unigram?.Dispose();
         base.Dispose();
     }

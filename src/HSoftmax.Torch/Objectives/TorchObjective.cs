@@ -23,8 +23,11 @@ internal static class RowCapping
     {
         var counts = zeros(rowCount, dtype: dtype, device: rows.device)
             .index_add_(0, rows, weights ?? ones(rows.shape[0], dtype: dtype, device: rows.device), 1.0);
-        return counts.clamp_min_(cap).reciprocal_().mul_(cap).index_select(0, rows);
+        return Factor(counts, cap).index_select(0, rows);
     }
+
+    /// <summary>min(1, cap / c) for each count c.</summary>
+    public static Tensor Factor(Tensor counts, int cap) => counts.clamp_min(cap).reciprocal_().mul_(cap);
 }
 
 /// <summary>

@@ -377,16 +377,17 @@ public static class Subsampling
         return Math.Min(1, Math.Sqrt(ratio) + ratio);
     }
 
-    /// <summary>Thresholds on a uniform 32-bit draw: keep when draw &lt;= threshold.</summary>
-    internal static uint[] KeepThresholds(ReadOnlySpan<long> counts, double sample)
+    /// <summary>The keep probability of every word of a vocabulary's counts.</summary>
+    internal static double[] KeepProbabilities(ReadOnlySpan<long> counts, double sample)
     {
         long total = 0;
         foreach (long c in counts) total += c;
-        var result = new uint[counts.Length];
-        for (int i = 0; i < counts.Length; i++)
-        {
-            result[i] = FastRandom.ProbabilityThreshold(KeepProbability(counts[i], total, sample));
-        }
+        var result = new double[counts.Length];
+        for (int i = 0; i < counts.Length; i++) result[i] = KeepProbability(counts[i], total, sample);
         return result;
     }
+
+    /// <summary>Thresholds on a uniform 32-bit draw: keep when draw &lt;= threshold.</summary>
+    internal static uint[] KeepThresholds(ReadOnlySpan<long> counts, double sample) =>
+        Array.ConvertAll(KeepProbabilities(counts, sample), FastRandom.ProbabilityThreshold);
 }
