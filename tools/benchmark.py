@@ -22,9 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from hsoftmax_cli import build_cli
+from hsoftmax_cli import ROOT, build_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared/data/corpus/enwiki2015/enwiki2015-paragraphs.txt.gz"
 CONFIGS = {
     "sg-hs": ("skipgram", "hs"),

@@ -11,15 +11,15 @@ import statistics
 import subprocess
 from pathlib import Path
 
+from benchmark import DEFAULT_CORPUS, ROOT
 from hsoftmax_cli import build_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {"sg-hs": ("skipgram", "hs", "0.025"), "cbow-hs": ("cbow", "hs", "0.05"), "sg-ns": ("skipgram", "ns", "0.025")}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--corpus", default=str(ROOT.parent / "shared/data/corpus/enwiki2015/enwiki2015-paragraphs.txt.gz"))
+    p.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--configs", default="sg-hs,cbow-hs,sg-ns")
     p.add_argument("--out", default=str(ROOT / "bench-out/seeds"))

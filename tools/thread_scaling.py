@@ -9,15 +9,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from benchmark import CONFIGS, DEFAULT_CORPUS, ROOT
 from hsoftmax_cli import build_cli
-
-ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = {"sg-hs": ("skipgram", "hs"), "cbow-hs": ("cbow", "hs"), "sg-ns": ("skipgram", "ns")}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--corpus", default=str(ROOT.parent / "shared/data/corpus/enwiki2015/enwiki2015-paragraphs.txt.gz"))
+    p.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     p.add_argument("--threads", default="1,2")
     p.add_argument("--configs", default="sg-hs,cbow-hs,sg-ns")
     p.add_argument("--out", default=str(ROOT / "bench-out/threads"))

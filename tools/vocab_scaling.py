@@ -16,9 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hsoftmax_cli import build_cli
+from hsoftmax_cli import ROOT, build_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 TYPES = [10_000, 100_000, 1_000_000, 5_000_000]   # at 30M tokens these leave V of about 10k, 100k, 0.95M, 2.96M
 
 
