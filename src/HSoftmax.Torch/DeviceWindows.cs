@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HSoftmax.Torch;
@@ -51,11 +52,13 @@ internal sealed class DeviceWindows : IDisposable
     private (Tensor Positions, Tensor Valid) Windows(Tensor sentences)
     {
         long n = sentences.shape[0];
-        var position = arange(n, dtype: ScalarType.Int64, device: sentences.device).unsqueeze(1);
-        var half = _window - randint(0, _window, [n, 1], dtype: ScalarType.Int64, device: sentences.device, generator: _generator);
+        using var end = n.ToScalar();
+        using var last = Math.Max(0, n - 1).ToScalar();
+        var position = arange(end, dtype: ScalarType.Int64, device: sentences.device).unsqueeze(1);
+        var half = randint(1, _window + 1, [n, 1], dtype: ScalarType.Int64, device: sentences.device, generator: _generator);
         var context = position + _offsets.unsqueeze(0);
-        var valid = (context >= 0).logical_and_(context < n).logical_and_(_offsets.abs().unsqueeze(0) <= half);
-        context = context.clamp(0, Math.Max(0, n - 1));
+        var valid = (context >= Scalars.Zero).logical_and_(context < end).logical_and_(_offsets.abs().unsqueeze(0) <= half);
+        context = context.clamp(Scalars.Zero, last);
         valid.logical_and_(sentences.index_select(0, context.view(-1)).view(context.shape) == sentences.unsqueeze(1));
         return (context, valid);
     }

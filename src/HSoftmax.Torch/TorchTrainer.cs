@@ -167,7 +167,9 @@ public sealed class TorchTrainer
 
     private static void CopyOut(Tensor source, float[] destination)
     {
-        using var cpu = source.to(CPU).contiguous();
+        // Each intermediate held by a using: one made inline could be finalized while libtorch reads it.
+        using var host = source.to(CPU);
+        using var cpu = host.contiguous();
         cpu.data<float>().CopyTo(destination, 0);
     }
 
@@ -301,7 +303,8 @@ internal static class BatchSteps
         var hiddenGrad = g.HiddenGrad;
         if (rowCap > 0)
             hiddenGrad = hiddenGrad * RowCapping.Scale(contexts, null, input.shape[0], rowCap, hiddenGrad.dtype).unsqueeze(1);
-        input.index_add_(0, contexts, hiddenGrad, alpha: -alpha);
+        using var step = (-alpha).ToScalar();
+        input.index_add_(0, contexts, hiddenGrad, alpha: step);
         return g.Loss;
     }
 
@@ -318,7 +321,8 @@ internal static class BatchSteps
         var perContext = (g.HiddenGrad.unsqueeze(1) * mask.unsqueeze(2)).view(-1, dim);
         if (rowCap > 0)
             perContext = perContext * RowCapping.Scale(flat, mask.reshape(-1), input.shape[0], rowCap, perContext.dtype).unsqueeze(1);
-        input.index_add_(0, flat, perContext, alpha: -alpha);
+        using var step = (-alpha).ToScalar();
+        input.index_add_(0, flat, perContext, alpha: step);
         return g.Loss;
     }
 }

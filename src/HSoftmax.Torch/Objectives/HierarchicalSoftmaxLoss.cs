@@ -1,4 +1,5 @@
 using HSoftmax.Tree;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HSoftmax.Torch.Objectives;
@@ -35,7 +36,8 @@ internal sealed class HierarchicalSoftmaxLoss : TorchObjective
         _nodes = tensor(nodes, [words, depth], device: device);
         _labels = tensor(labels, [words, depth], dtype: output.dtype, device: device);
         _depth = tensor(lengths, device: device);
-        _columns = arange(depth, dtype: ScalarType.Int64, device: device);
+        using var columns = ((long)depth).ToScalar();
+        _columns = arange(columns, dtype: ScalarType.Int64, device: device);
     }
 
     public override ObjectiveGradients Compute(Tensor hidden, Tensor targets)

@@ -30,9 +30,9 @@ internal sealed class NegativeSamplingLoss : TorchObjective
         long batch = targets.shape[0];
         var rows = cat([targets.unsqueeze(1), noise], 1);
         var labels = zeros([batch, noise.shape[1] + 1], dtype: hidden.dtype, device: hidden.device);
-        labels.select(1, 0).fill_(1);
+        labels.select(1, 0).fill_(Scalars.One);
         var mask = (rows != targets.unsqueeze(1)).to_type(hidden.dtype);
-        mask.select(1, 0).fill_(1);
+        mask.select(1, 0).fill_(Scalars.One);
         return BinaryLogistic(hidden, rows, labels, mask, skipSaturated: false);
     }
 

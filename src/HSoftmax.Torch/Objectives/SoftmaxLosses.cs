@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HSoftmax.Torch.Objectives;
@@ -15,7 +16,7 @@ internal sealed class FullSoftmaxLoss(Tensor output) : TorchObjective(output)
         var logZ = logits.logsumexp(1, keepdim: true);                   // stable: subtracts the max
         var loss = logZ.squeeze(1) - logits.gather(1, targets.unsqueeze(1)).squeeze(1);
         var g = (logits - logZ).exp_();                                  // softmax
-        g.scatter_add_(1, targets.unsqueeze(1), full([targets.shape[0], 1], -1.0, dtype: g.dtype, device: g.device));
+        g.scatter_add_(1, targets.unsqueeze(1), full([targets.shape[0], 1], Scalars.MinusOne, dtype: g.dtype, device: g.device));
         var rowGrads = g.t().matmul(hidden);
         if (RowCap > 0)
         {
@@ -67,7 +68,8 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
     public override ObjectiveGradients Compute(Tensor hidden, Tensor targets)
     {
         var candidates = Draw();
-        var logExpected = _logQ.index_select(0, candidates) + Math.Log(_samples);
+        using var logSamples = Math.Log(_samples).ToScalar();
+        var logExpected = _logQ.index_select(0, candidates) + logSamples;
         return Compute(hidden, targets, candidates, logExpected);
     }
 
@@ -76,8 +78,10 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
         if (_unigram is not null) return _unigram.Sample([_samples]);
         // Inverse CDF of the log-uniform law: floor(exp(u log(V + 1))) - 1.
         long words = Output.shape[0];
+        using var logRange = Math.Log(words + 1.0).ToScalar();
+        using var last = (words - 1).ToScalar();
         var u = rand([_samples], dtype: ScalarType.Float64, device: Output.device, generator: _generator);
-        return (u * Math.Log(words + 1.0)).exp_().floor_().sub_(1).clamp_(0, words - 1).to_type(ScalarType.Int64);
+        return (u * logRange).exp_().floor_().sub_(Scalars.One).clamp_(Scalars.Zero, last).to_type(ScalarType.Int64);
     }
 
     /// <summary>The loss for a given candidate set and the log of each candidate's expected count.</summary>
@@ -87,12 +91,12 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
         var sampleRows = Output.index_select(0, candidates);                               // [K, dim]
         var trueLogit = (hidden * targetRows).sum(1, keepdim: true);                       // [B, 1]
         var sampled = hidden.matmul(sampleRows.t()) - logExpected.unsqueeze(0);           // [B, K]
-        sampled = sampled.masked_fill(candidates.unsqueeze(0) == targets.unsqueeze(1), double.NegativeInfinity);
+        sampled = sampled.masked_fill(candidates.unsqueeze(0) == targets.unsqueeze(1), Scalars.NegativeInfinity);
         var logits = cat([trueLogit, sampled], 1);
         var logZ = logits.logsumexp(1, keepdim: true);
         var loss = (logZ - trueLogit).squeeze(1);
         var p = (logits - logZ).exp_();                                                    // hits: exp(-inf) = 0
-        var gTrue = p.narrow(1, 0, 1) - 1;                                                 // d loss / d true logit
+        var gTrue = p.narrow(1, 0, 1) - Scalars.One;                                                // d loss / d true logit
         var gSampled = p.narrow(1, 1, candidates.shape[0]);                                // d loss / d candidate logit
         var hiddenGrad = gTrue * targetRows + gSampled.matmul(sampleRows);
         var rows = cat([targets, candidates], 0);

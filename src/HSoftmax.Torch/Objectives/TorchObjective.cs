@@ -22,12 +22,16 @@ internal static class RowCapping
     public static Tensor Scale(Tensor rows, Tensor? weights, long rowCount, int cap, ScalarType dtype)
     {
         var counts = zeros(rowCount, dtype: dtype, device: rows.device)
-            .index_add_(0, rows, weights ?? ones(rows.shape[0], dtype: dtype, device: rows.device), 1.0);
+            .index_add_(0, rows, weights ?? ones(rows.shape[0], dtype: dtype, device: rows.device), Scalars.One);
         return Factor(counts, cap).index_select(0, rows);
     }
 
     /// <summary>min(1, cap / c) for each count c.</summary>
-    public static Tensor Factor(Tensor counts, int cap) => counts.clamp_min(cap).reciprocal_().mul_(cap);
+    public static Tensor Factor(Tensor counts, int cap)
+    {
+        using var c = ((long)cap).ToScalar();
+        return counts.clamp_min(c).reciprocal_().mul_(c);
+    }
 }
 
 /// <summary>
@@ -52,8 +56,9 @@ internal abstract class TorchObjective : IDisposable
     /// <summary>Plain SGD on the output rows touched: row -= alpha * d loss / d row.</summary>
     public void Apply(ObjectiveGradients gradients, double alpha)
     {
-        if (gradients.Rows is null) Output.add_(gradients.RowGrads, alpha: -alpha);
-        else Output.index_add_(0, gradients.Rows, gradients.RowGrads, alpha: -alpha);
+        using var step = (-alpha).ToScalar();
+        if (gradients.Rows is null) Output.add_(gradients.RowGrads, alpha: step);
+        else Output.index_add_(0, gradients.Rows, gradients.RowGrads, alpha: step);
     }
 
     /// <summary>Frees the objective's own tables; <see cref="Output"/> belongs to the caller.</summary>
@@ -72,9 +77,9 @@ internal abstract class TorchObjective : IDisposable
         var flat = rows.reshape(-1);
         var vectors = Output.index_select(0, flat).view(batch, k, dim);
         var f = bmm(vectors, hidden.unsqueeze(2)).squeeze(2);                 // [B, K]
-        var signed = f * (labels * 2 - 1);
+        var signed = f * (labels * Scalars.Two - Scalars.One);
         var loss = (-nn.functional.logsigmoid(signed) * mask).sum(1);
-        var active = skipSaturated ? mask * (f.abs() < 6).to_type(f.dtype) : mask;
+        var active = skipSaturated ? mask * (f.abs() < Scalars.Six).to_type(f.dtype) : mask;
         var g = (sigmoid(f) - labels) * active;                              // d loss / d f
         var hiddenGrad = bmm(g.unsqueeze(1), vectors).squeeze(1);             // [B, dim]
         // Scaled on [B, K] before the outer product: a pass over [B, K, dim] less.
