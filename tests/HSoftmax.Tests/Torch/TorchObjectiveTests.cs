@@ -29,11 +29,18 @@ public class TorchObjectiveTests
     private static void AssertGradientsMatchFiniteDifferences(TorchObjective objective, Tensor hidden, Func<Tensor, ObjectiveGradients> compute)
     {
         using var noGrad = no_grad();
+        // The scopes hold every temporary until the check is done: a temporary nothing refers to can be
+        // finalized by a collection on another test's thread while libtorch still reads it.
+        using var scope = NewDisposeScope();
         var g = compute(hidden);
         var rowGrad = g.Rows is null ? g.RowGrads : zeros_like(objective.Output).index_add_(0, g.Rows, g.RowGrads, 1.0);
         Assert.True(rowGrad.abs().max().item<double>() > 1e-3, "the output gradient is not all zero");
         const double eps = 1e-6;
-        double Loss() => compute(hidden).Loss.sum().item<double>();
+        double Loss()
+        {
+            using var inner = NewDisposeScope();
+            return compute(hidden).Loss.sum().item<double>();
+        }
         foreach (var (parameter, analytic) in new[] { (hidden, g.HiddenGrad), (objective.Output, rowGrad) })
         {
             var flat = parameter.view(-1);
