@@ -104,7 +104,7 @@ public sealed class TorchTrainer
             _torch.RowCap == 0 ? "none" : _torch.RowCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         bool hs = o.Loss == LossKind.HierarchicalSoftmax;
-        HuffmanTree? tree = hs ? CpuTrainer.BuildTree(vocabulary, _logger) : null;
+        HuffmanTree? tree = hs ? CpuTrainer.BuildTree(vocabulary, o.Sample, _logger) : null;
         if (o.Loss == LossKind.Softmax) CheckSoftmaxFits(vocabulary.Count, batch, device);
         // The matrices on the device, their host copy (initial values in, vectors out) and, for
         // hierarchical softmax, the [V, depth] path table (int32 nodes, float labels).

@@ -49,12 +49,17 @@ public sealed class CpuTrainer
         return Train(corpus, vocabulary, progress, cancellationToken) with { VocabularyStats = stats };
     }
 
-    internal static HuffmanTree BuildTree(Vocabulary vocabulary, ILogger logger)
+    internal static HuffmanTree BuildTree(Vocabulary vocabulary, double sample, ILogger logger)
     {
         var clock = Stopwatch.StartNew();
         var tree = HuffmanTree.Build(vocabulary.Counts);
-        logger.LogInformation("Huffman tree: {Inner:N0} inner nodes, depth max {Max}, mean {Mean:F2} (count-weighted); built in {Ms:F0} ms",
-            tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, clock.Elapsed.TotalMilliseconds);
+        var elapsed = clock.Elapsed;
+        // Subsampling drops frequent words, which have the short codes: the words trained on average a
+        // longer path than the corpus's count-weighted mean, the more so the smaller the vocabulary.
+        var kept = Subsampling.KeepProbabilities(vocabulary.Counts, sample);
+        for (int w = 0; w < kept.Length; w++) kept[w] *= vocabulary.Counts[w];
+        logger.LogInformation("Huffman tree: {Inner:N0} inner nodes, depth max {Max}, mean {Mean:F2} (count-weighted), {Trained:F2} over the words kept by subsampling; built in {Ms:F0} ms",
+            tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, tree.MeanDepth(kept), elapsed.TotalMilliseconds);
         return tree;
     }
 
@@ -77,7 +82,7 @@ public sealed class CpuTrainer
         bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
         bool ns = o.Loss.HasFlag(LossKind.NegativeSampling);
 
-        HuffmanTree? tree = hs ? BuildTree(vocabulary, _logger) : null;
+        HuffmanTree? tree = hs ? BuildTree(vocabulary, o.Sample, _logger) : null;
         long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB of {Available:N0} MB available",

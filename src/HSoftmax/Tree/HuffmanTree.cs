@@ -42,6 +42,20 @@ public sealed class HuffmanTree
     /// <summary>Mean code length weighted by count: the expected number of node updates per predicted word.</summary>
     public double WeightedMeanDepth { get; }
 
+    /// <summary>
+    /// Mean code length weighted by <paramref name="weights"/> (one per word): with counts times the
+    /// subsampling keep probabilities, the node updates per word that training actually predicts.
+    /// </summary>
+    public double MeanDepth(ReadOnlySpan<double> weights)
+    {
+        if (weights.Length != WordCount) throw new ArgumentException($"one weight per word is needed ({WordCount}), got {weights.Length}", nameof(weights));
+        var depth = new byte[_parent.Length];  // a code of 93 bits already needs Fibonacci counts beyond 2^63
+        for (int node = _parent.Length - 2; node >= 0; node--) depth[node] = (byte)(depth[_parent[node]] + 1);
+        double weighted = 0, total = 0;
+        for (int w = 0; w < WordCount; w++) { weighted += depth[w] * weights[w]; total += weights[w]; }
+        return total > 0 ? weighted / total : 0;
+    }
+
     /// <summary>Bytes the tree takes: what a hierarchical-softmax model needs beside its matrices.</summary>
     public long SizeInBytes => _parent.Length * 5L;
 

@@ -24,6 +24,17 @@ public class HuffmanTreeTests
     }
 
     [Fact]
+    public void MeanDepthWeighsEachWordsCodeLength()
+    {
+        var tree = HuffmanTree.Build([5, 3, 2, 1]);  // depths 1, 2, 3, 3 (above)
+        Assert.Equal(tree.WeightedMeanDepth, tree.MeanDepth([5, 3, 2, 1]), 12);
+        // Subsampling-like weights that keep only part of the frequent words: the mean moves to the long codes.
+        Assert.Equal((1 * 1 + 2 * 1.5 + 3 * 2 + 3 * 1) / 5.5, tree.MeanDepth([1, 1.5, 2, 1]), 12);
+        Assert.Equal(3, tree.MeanDepth([0, 0, 0, 4]), 12);
+        Assert.Throws<ArgumentException>(() => tree.MeanDepth([1, 1]));
+    }
+
+    [Fact]
     public void SingleWordHasEmptyCode()
     {
         var tree = HuffmanTree.Build([7]);
