@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace HSoftmax.Corpus;
@@ -8,15 +10,19 @@ namespace HSoftmax.Corpus;
 /// <summary>
 /// A set of words stored as UTF-8 bytes in one arena, with an open-addressing index.
 /// Ids are dense and in insertion order. No object per word: millions of words cost their bytes
-/// plus about 16 bytes each.
+/// plus 24 to 48 bytes each.
 /// </summary>
+/// <remarks>
+/// A slot holds the word's hash beside its id, so a probe compares hashes without leaving the slot
+/// array; only a matching hash reads the arena. With millions of words each of those reads is a cache
+/// miss, and every token of the corpus is looked up (once to count, once per epoch to train).
+/// </remarks>
 internal sealed class Utf8WordTable
 {
     private byte[] _arena;
     private long _arenaLength;
     private long[] _starts;   // _starts[id] .. _starts[id + 1] are the bytes of word id
-    private uint[] _hashes;
-    private int[] _slots;     // id + 1, or 0 for an empty slot
+    private ulong[] _slots;   // hash << 32 | id + 1, or 0 for an empty slot
     private int _mask;
 
     public Utf8WordTable(int capacity = 1024)
@@ -24,9 +30,8 @@ internal sealed class Utf8WordTable
         capacity = Math.Max(16, capacity);
         _arena = new byte[Math.Max(256, capacity * 8)];
         _starts = new long[capacity + 1];
-        _hashes = new uint[capacity];
         int slots = (int)BitOperations.RoundUpToPowerOf2((uint)capacity * 2);
-        _slots = new int[slots];
+        _slots = new ulong[slots];
         _mask = slots - 1;
     }
 
@@ -41,19 +46,36 @@ internal sealed class Utf8WordTable
     public string GetString(int id) => Encoding.UTF8.GetString(this[id]);
 
     /// <summary>The id of <paramref name="word"/>, or -1.</summary>
-    public int Find(ReadOnlySpan<byte> word)
+    public int Find(ReadOnlySpan<byte> word) => Find(word, Hash(word));
+
+    /// <summary>The id of <paramref name="word"/>, whose <see cref="Hash"/> is <paramref name="hash"/>, or -1.</summary>
+    public int Find(ReadOnlySpan<byte> word, uint hash)
     {
-        uint hash = Hash(word);
         int slot = (int)hash & _mask;
         while (true)
         {
-            int entry = _slots[slot];
+            ulong entry = _slots[slot];
             if (entry == 0) return -1;
-            int id = entry - 1;
-            if (_hashes[id] == hash && this[id].SequenceEqual(word)) return id;
+            if (Matches(entry, hash, word)) return Id(entry);
             slot = (slot + 1) & _mask;
         }
     }
+
+    /// <summary>Starts loading the slot a lookup of this hash reads first, for lookups done a few tokens later.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void PrefetchSlot(uint hash)
+    {
+        if (Sse.IsSupported)
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (int)hash & _mask)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Matches(ulong entry, uint hash, ReadOnlySpan<byte> word) =>
+        (uint)(entry >> 32) == hash && this[Id(entry)].SequenceEqual(word);
+
+    private static int Id(ulong entry) => (int)(uint)entry - 1;
+
+    private static ulong Entry(uint hash, int id) => (ulong)hash << 32 | (uint)(id + 1);
 
     public int Find(string word)
     {
@@ -72,10 +94,9 @@ internal sealed class Utf8WordTable
         int slot = (int)hash & _mask;
         while (true)
         {
-            int entry = _slots[slot];
+            ulong entry = _slots[slot];
             if (entry == 0) break;
-            int id = entry - 1;
-            if (_hashes[id] == hash && this[id].SequenceEqual(word)) { added = false; return id; }
+            if (Matches(entry, hash, word)) { added = false; return Id(entry); }
             slot = (slot + 1) & _mask;
         }
         added = true;
@@ -92,10 +113,9 @@ internal sealed class Utf8WordTable
         int slot = (int)hash & _mask;
         while (true)
         {
-            int entry = _slots[slot];
+            ulong entry = _slots[slot];
             if (entry == 0) return Insert(word, hash, slot);
-            int id = entry - 1;
-            if (_hashes[id] == hash && this[id].SequenceEqual(word)) return Insert(word, hash, slot: -1);
+            if (Matches(entry, hash, word)) return Insert(word, hash, slot: -1);
             slot = (slot + 1) & _mask;
         }
     }
@@ -103,12 +123,7 @@ internal sealed class Utf8WordTable
     private int Insert(ReadOnlySpan<byte> word, uint hash, int slot)
     {
         int id = Count;
-        if (id + 1 >= _starts.Length)
-        {
-            int grown = checked(_starts.Length * 2);
-            Array.Resize(ref _starts, grown);
-            Array.Resize(ref _hashes, grown);
-        }
+        if (id + 1 >= _starts.Length) Array.Resize(ref _starts, checked(_starts.Length * 2));
         if (_arenaLength + word.Length > _arena.Length)
         {
             long size = Math.Max(_arena.Length * 2L, _arenaLength + word.Length);
@@ -119,8 +134,7 @@ internal sealed class Utf8WordTable
         word.CopyTo(_arena.AsSpan((int)_arenaLength));
         _arenaLength += word.Length;
         _starts[id + 1] = _arenaLength;
-        _hashes[id] = hash;
-        if (slot >= 0) _slots[slot] = id + 1;
+        if (slot >= 0) _slots[slot] = Entry(hash, id);
         Count = id + 1;
         if (Count * 2 > _slots.Length) Rehash();
         return id;
@@ -128,20 +142,16 @@ internal sealed class Utf8WordTable
 
     private void Rehash()
     {
-        int size = _slots.Length * 2;
-        _slots = new int[size];
-        _mask = size - 1;
-        for (int id = 0; id < Count; id++)
+        // The slots hold each distinct word once (a repeat added by Append has none), so they move as they are.
+        var old = _slots;
+        _slots = new ulong[old.Length * 2];
+        _mask = _slots.Length - 1;
+        foreach (ulong entry in old)
         {
-            int slot = (int)_hashes[id] & _mask;
-            bool repeat = false;
-            while (_slots[slot] != 0)
-            {
-                int other = _slots[slot] - 1;
-                if (_hashes[other] == _hashes[id] && this[other].SequenceEqual(this[id])) { repeat = true; break; }  // keep the first
-                slot = (slot + 1) & _mask;
-            }
-            if (!repeat) _slots[slot] = id + 1;
+            if (entry == 0) continue;
+            int slot = (int)(entry >> 32) & _mask;
+            while (_slots[slot] != 0) slot = (slot + 1) & _mask;
+            _slots[slot] = entry;
         }
     }
 
