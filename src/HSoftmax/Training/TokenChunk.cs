@@ -41,22 +41,46 @@ internal sealed class TokenChunk
     /// <summary>Maps tokens to word ids in place, dropping unknown words (as word2vec) and sentences left empty.</summary>
     public void Resolve(Vocabulary vocabulary)
     {
+        LookUp(vocabulary.Words);
         int kept = 0, sentences = 0, begin = 0;
         for (int s = 0; s < SentenceCount; s++)
         {
             int end = SentenceEnds[s];
             int start = kept;
             for (int i = begin; i < end; i++)
-            {
-                int id = vocabulary.IndexOf(Bytes.AsSpan(TokenStarts[i], TokenStarts[i + 1] - TokenStarts[i]));
-                if (id >= 0) Tokens[kept++] = id;
-            }
+                if (Tokens[i] >= 0) Tokens[kept++] = Tokens[i];
             begin = end;
             if (kept > start) SentenceEnds[sentences++] = kept;
         }
         TokenCount = kept;
         SentenceCount = sentences;
     }
+
+    /// <summary>Tokens[i] = the id of token i, or -1.</summary>
+    /// <remarks>
+    /// With millions of words a lookup's first slot is a cache miss. Each token's slot is asked for
+    /// <see cref="LookAhead"/> tokens before it is probed, so the misses of several tokens overlap
+    /// instead of queueing one after another.
+    /// </remarks>
+    private void LookUp(Utf8WordTable words)
+    {
+        const int LookAhead = 8;
+        Span<uint> hashes = stackalloc uint[LookAhead];
+        int n = TokenCount;
+        for (int i = 0; i < n + LookAhead; i++)
+        {
+            int j = i - LookAhead;  // probed now; its hash's place is then free for token i
+            if (j >= 0) Tokens[j] = words.Find(Token(j), hashes[j % LookAhead]);
+            if (i < n)
+            {
+                uint hash = Utf8WordTable.Hash(Token(i));
+                words.PrefetchSlot(hash);
+                hashes[i % LookAhead] = hash;
+            }
+        }
+    }
+
+    private ReadOnlySpan<byte> Token(int i) => Bytes.AsSpan(TokenStarts[i], TokenStarts[i + 1] - TokenStarts[i]);
 }
 
 /// <summary>
