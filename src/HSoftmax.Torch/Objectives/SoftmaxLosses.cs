@@ -96,7 +96,7 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
         var logZ = logits.logsumexp(1, keepdim: true);
         var loss = (logZ - trueLogit).squeeze(1);
         var p = (logits - logZ).exp_();                                                    // hits: exp(-inf) = 0
-        var gTrue = p.narrow(1, 0, 1) - Scalars.One;                                                // d loss / d true logit
+        var gTrue = p.narrow(1, 0, 1) - Scalars.One;                                      // d loss / d true logit
         var gSampled = p.narrow(1, 1, candidates.shape[0]);                                // d loss / d candidate logit
         var hiddenGrad = gTrue * targetRows + gSampled.matmul(sampleRows);
         var rows = cat([targets, candidates], 0);
