@@ -56,6 +56,8 @@ internal sealed class TokenChunk
         SentenceCount = sentences;
     }
 
+    private const int LookAhead = 8;
+
     /// <summary>Tokens[i] = the id of token i, or -1.</summary>
     /// <remarks>
     /// With millions of words a lookup's first slot is a cache miss. Each token's slot is asked for
@@ -64,7 +66,6 @@ internal sealed class TokenChunk
     /// </remarks>
     private void LookUp(Utf8WordTable words)
     {
-        const int LookAhead = 8;
         Span<uint> hashes = stackalloc uint[LookAhead];
         int n = TokenCount;
         for (int i = 0; i < n + LookAhead; i++)
