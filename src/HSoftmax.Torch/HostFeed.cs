@@ -18,7 +18,6 @@ internal sealed class DeviceChunk(int capacity)
 /// </summary>
 internal sealed class HostFeed : IDisposable
 {
-    private readonly CorpusReader _corpus;
     private readonly Vocabulary _vocabulary;
     private readonly ChunkProducer _producer;
     private readonly BlockingCollection<TokenChunk> _tokens;
@@ -28,13 +27,11 @@ internal sealed class HostFeed : IDisposable
 
     public HostFeed(CorpusReader corpus, Vocabulary vocabulary, int depth)
     {
-        _corpus = corpus;
         _vocabulary = vocabulary;
         _producer = new ChunkProducer(corpus, poolSize: depth + 2);
         _tokens = new BlockingCollection<TokenChunk>(boundedCapacity: depth);
         _ready = new BlockingCollection<DeviceChunk>(boundedCapacity: depth);
-        int capacity = ChunkProducer.ChunkTokens + corpus.Options.MaxSentenceLength;
-        for (int i = 0; i < depth + 2; i++) _free.Add(new DeviceChunk(capacity));
+        for (int i = 0; i < depth + 2; i++) _free.Add(new DeviceChunk(_producer.ChunkCapacity));
     }
 
     public Task[] Start(CancellationToken cancellationToken)

@@ -99,10 +99,13 @@ internal sealed class ChunkProducer
     public ChunkProducer(CorpusReader corpus, int poolSize)
     {
         _corpus = corpus;
-        int capacity = ChunkTokens + corpus.Options.MaxSentenceLength;  // a whole sentence always fits
+        ChunkCapacity = ChunkTokens + corpus.Options.MaxSentenceLength;  // a whole sentence always fits
         _free = new BlockingCollection<TokenChunk>(new ConcurrentQueue<TokenChunk>());
-        for (int i = 0; i < poolSize; i++) _free.Add(new TokenChunk(capacity));
+        for (int i = 0; i < poolSize; i++) _free.Add(new TokenChunk(ChunkCapacity));
     }
+
+    /// <summary>The most tokens a chunk can hold.</summary>
+    public int ChunkCapacity { get; }
 
     public void Recycle(TokenChunk chunk) { chunk.Clear(); _free.Add(chunk); }
 
