@@ -104,7 +104,8 @@ public sealed class TorchTrainer
             _torch.RowCap == 0 ? "none" : _torch.RowCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         bool hs = o.Loss == LossKind.HierarchicalSoftmax;
-        HuffmanTree? tree = hs ? CpuTrainer.BuildTree(vocabulary, o.Sample, _logger) : null;
+        var keepProbabilities = Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample);
+        HuffmanTree? tree = hs ? CpuTrainer.BuildTree(vocabulary, keepProbabilities, _logger) : null;
         if (o.Loss == LossKind.Softmax) CheckSoftmaxFits(vocabulary.Count, batch, device);
         // The matrices on the device, their host copy (initial values in, vectors out) and, for
         // hierarchical softmax, the [V, depth] path table (int32 nodes, float labels).
@@ -127,7 +128,7 @@ public sealed class TorchTrainer
         using var output = zeros([hs ? Math.Max(1, vocabulary.Count - 1) : vocabulary.Count, o.Dim], device: device);
         using var objective = CreateObjective(o, _torch, output, tree, vocabulary, generator, device);
         objective.RowCap = _torch.RowCap;
-        using var windows = new DeviceWindows(Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample), o.Window, generator, device);
+        using var windows = new DeviceWindows(keepProbabilities, o.Window, generator, device);
 
         var run = new Run(this, vocabulary, input, objective, windows, batch, device, generator, progress);
         var epochs = new List<EpochSummary>();

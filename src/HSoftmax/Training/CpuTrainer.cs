@@ -49,15 +49,16 @@ public sealed class CpuTrainer
         return Train(corpus, vocabulary, progress, cancellationToken) with { VocabularyStats = stats };
     }
 
-    internal static HuffmanTree BuildTree(Vocabulary vocabulary, double sample, ILogger logger)
+    /// <param name="keepProbabilities">Each word's subsampling keep probability, for the logged mean code length of the words trained.</param>
+    internal static HuffmanTree BuildTree(Vocabulary vocabulary, double[] keepProbabilities, ILogger logger)
     {
         var clock = Stopwatch.StartNew();
         var tree = HuffmanTree.Build(vocabulary.Counts);
         var elapsed = clock.Elapsed;
         // Subsampling drops frequent words, which have the short codes: the words trained on average a
         // longer path than the corpus's count-weighted mean, the more so the smaller the vocabulary.
-        var kept = Subsampling.KeepProbabilities(vocabulary.Counts, sample);
-        for (int w = 0; w < kept.Length; w++) kept[w] *= vocabulary.Counts[w];
+        var kept = new double[keepProbabilities.Length];
+        for (int w = 0; w < kept.Length; w++) kept[w] = keepProbabilities[w] * vocabulary.Counts[w];
         logger.LogInformation("Huffman tree: {Inner:N0} inner nodes, depth max {Max}, mean {Mean:F2} (count-weighted), {Trained:F2} over the words kept by subsampling; built in {Ms:F0} ms",
             tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, tree.MeanDepth(kept), elapsed.TotalMilliseconds);
         return tree;
@@ -82,7 +83,8 @@ public sealed class CpuTrainer
         bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
         bool ns = o.Loss.HasFlag(LossKind.NegativeSampling);
 
-        HuffmanTree? tree = hs ? BuildTree(vocabulary, o.Sample, _logger) : null;
+        var keepProbabilities = Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample);
+        HuffmanTree? tree = hs ? BuildTree(vocabulary, keepProbabilities, _logger) : null;
         long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB of {Available:N0} MB available",
@@ -96,7 +98,7 @@ public sealed class CpuTrainer
         var model = new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
         model.Initialise(o.Seed);
 
-        var run = new TrainingRun(o, vocabulary, tree, model, corpus, progress, _logger);
+        var run = new TrainingRun(o, vocabulary, keepProbabilities, tree, model, corpus, progress, _logger);
         var epochs = run.Execute(cancellationToken);
         var vectors = new WordVectors(vocabulary.Words, model.Input, o.Dim);
         return new TrainingResult(vectors, vocabulary, tree, model, null, epochs, run.Elapsed);
@@ -115,18 +117,18 @@ internal sealed unsafe class TrainingRun
     private readonly CorpusReader _corpus;
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly ILogger _logger;
-    private readonly uint[] _keepThreshold;
+    private readonly uint[] _keepThreshold;  // keep a token when a uniform 32-bit draw is at most its word's threshold
     private readonly AliasSampler? _noise;
     private readonly long _totalWords;
     private long _wordsDone;
     private readonly Stopwatch _clock = new();
 
-    public TrainingRun(TrainingOptions o, Vocabulary vocabulary, HuffmanTree? tree, Word2VecModel model, CorpusReader corpus,
+    public TrainingRun(TrainingOptions o, Vocabulary vocabulary, double[] keepProbabilities, HuffmanTree? tree, Word2VecModel model, CorpusReader corpus,
         IProgress<TrainingProgress>? progress, ILogger logger)
     {
         _o = o; _vocabulary = vocabulary; _tree = tree; _model = model; _corpus = corpus;
         _progress = progress; _logger = logger;
-        _keepThreshold = Subsampling.KeepThresholds(vocabulary.Counts, o.Sample);
+        _keepThreshold = Array.ConvertAll(keepProbabilities, FastRandom.ProbabilityThreshold);
         _noise = o.Loss.HasFlag(LossKind.NegativeSampling) ? AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent) : null;
         _totalWords = vocabulary.TotalCount * o.Epochs;
     }
@@ -391,8 +393,4 @@ public static class Subsampling
         for (int i = 0; i < counts.Length; i++) result[i] = KeepProbability(counts[i], total, sample);
         return result;
     }
-
-    /// <summary>Thresholds on a uniform 32-bit draw: keep when draw &lt;= threshold.</summary>
-    internal static uint[] KeepThresholds(ReadOnlySpan<long> counts, double sample) =>
-        Array.ConvertAll(KeepProbabilities(counts, sample), FastRandom.ProbabilityThreshold);
 }
