@@ -39,18 +39,9 @@ public class CpuTrainerTests
     public void SubsamplingDropsFrequentWordsAtTheExpectedRate()
     {
         using var tmp = new TempFolder();
-        // "the" is half the corpus: f = 0.5, keep = sqrt(t/f) + t/f with t = 1e-2 -> 0.1414 + 0.02.
-        var rnd = new Random(1);
-        var lines = Enumerable.Range(0, 2000).Select(_ => string.Join(" ", Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? "the" : $"w{rnd.Next(1000)}")));
-        string file = tmp.Write("sub.txt", string.Join("\n", lines));
-        var options = new TrainingOptions { Dim = 8, Epochs = 1, MinCount = 1, Sample = 1e-2, Threads = 1 };
-        var result = new CpuTrainer(options).Train(new CorpusReader([file]));
-        var vocab = result.Vocabulary;
-        double expectedKept = 0;
-        for (int i = 0; i < vocab.Count; i++)
-            expectedKept += vocab.GetCount(i) * Subsampling.KeepProbability(vocab.GetCount(i), vocab.TotalCount, 1e-2);
-        Assert.Equal(40_000, result.Epochs[0].Words);
-        Assert.Equal(expectedKept, result.Epochs[0].TrainedWords, expectedKept * 0.02);
+        var options = new TrainingOptions { Dim = 8, Epochs = 1, MinCount = 1, Sample = SubsamplingCorpus.Sample, Threads = 1 };
+        var result = new CpuTrainer(options).Train(new CorpusReader([SubsamplingCorpus.Write(tmp)]));
+        SubsamplingCorpus.AssertExpectedShareKept(result);
     }
 
     [Fact]
