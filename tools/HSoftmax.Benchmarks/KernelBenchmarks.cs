@@ -42,12 +42,11 @@ public unsafe class KernelBenchmarks
         // Targets drawn by frequency, as in training.
         _targets = Enumerable.Range(0, Ops).Select(_ => _sampler.Sample(ref _random)).ToArray();
 
-        var (parent, branch) = _tree.Links;
-        object[] pinned = [parent, branch, new byte[1], Sigmoid.Table, Sigmoid.LossPositive, Sigmoid.LossNegative, _sampler.Threshold, _sampler.Alias];
+        object[] pinned = [_tree.Links, Sigmoid.Table, Sigmoid.LossPositive, Sigmoid.LossNegative, _sampler.Threshold, _sampler.Alias];
         _pins = pinned.Select(o => GCHandle.Alloc(o, GCHandleType.Pinned)).ToArray();
-        float* sig = (float*)_pins[3].AddrOfPinnedObject(), lp = (float*)_pins[4].AddrOfPinnedObject(), ln = (float*)_pins[5].AddrOfPinnedObject();
-        _hs = new HierarchicalSoftmax(_rows, Dim, (int*)_pins[0].AddrOfPinnedObject(), (byte*)_pins[1].AddrOfPinnedObject(), Words, sig, lp, ln);
-        _ns = new NegativeSampling(_noise, Dim, 5, (uint*)_pins[6].AddrOfPinnedObject(), (int*)_pins[7].AddrOfPinnedObject(), Words, sig, lp, ln);
+        float* sig = (float*)_pins[1].AddrOfPinnedObject(), lp = (float*)_pins[2].AddrOfPinnedObject(), ln = (float*)_pins[3].AddrOfPinnedObject();
+        _hs = new HierarchicalSoftmax(_rows, Dim, (int*)_pins[0].AddrOfPinnedObject(), Words, sig, lp, ln);
+        _ns = new NegativeSampling(_noise, Dim, 5, (uint*)_pins[4].AddrOfPinnedObject(), (int*)_pins[5].AddrOfPinnedObject(), Words, sig, lp, ln);
     }
 
     [GlobalCleanup]

@@ -148,9 +148,8 @@ internal sealed unsafe class TrainingRun
             float* ln = (float*)Pin(Sigmoid.LossNegative).AddrOfPinnedObject();
             if (_tree is not null)
             {
-                var (parent, branch) = _tree.Links;
                 objectives.Hs = new HierarchicalSoftmax(Word2VecModel.Pointer(_model.TreeOutput), _o.Dim,
-                    (int*)Pin(parent).AddrOfPinnedObject(), (byte*)Pin(branch).AddrOfPinnedObject(), _tree.WordCount,
+                    (int*)Pin(_tree.Links).AddrOfPinnedObject(), _tree.WordCount,
                     sig, lp, ln);
             }
             if (_noise is not null)

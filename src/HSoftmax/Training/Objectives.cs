@@ -22,6 +22,7 @@ internal unsafe interface IObjective
     /// the loads overlap instead of queueing. Called once per centre word (skip-gram reuses the rows).
     /// </summary>
     void Prefetch(int target);
+
 }
 
 /// <summary>
@@ -33,8 +34,7 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
 {
     private readonly float* _nodeVectors;  // syn1: one row per inner node
     private readonly int _dim;
-    private readonly int* _parent;         // HuffmanTree.Links: leaves 0..V-1, inner node j is V + j
-    private readonly byte* _branch;
+    private readonly int* _links;          // HuffmanTree.Links: parent << 1 | branch; leaves 0..V-1, inner node j is V + j
     private readonly int _words;
     private readonly float* _sigmoid;
     private readonly float* _lossPositive;
@@ -42,25 +42,25 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
     private readonly float* _hotRows;   // this thread's copy of nodes _hotStart.. (see HotRowCache), or null
     private readonly int _hotStart;
 
-    public HierarchicalSoftmax(float* nodeVectors, int dim, int* parent, byte* branch, int words,
+    public HierarchicalSoftmax(float* nodeVectors, int dim, int* links, int words,
         float* sigmoid, float* lossPositive, float* lossNegative, float* hotRows = null, int hotStart = int.MaxValue)
     {
         _nodeVectors = nodeVectors; _dim = dim;
-        _parent = parent; _branch = branch; _words = words;
+        _links = links; _words = words;
         _sigmoid = sigmoid; _lossPositive = lossPositive; _lossNegative = lossNegative;
         _hotRows = hotRows; _hotStart = hotRows == null ? int.MaxValue : hotStart;
     }
 
     /// <summary>The same objective with the top of the tree redirected to a thread's private rows.</summary>
     public HierarchicalSoftmax WithHotRows(HotRowCache cache) =>
-        new(_nodeVectors, _dim, _parent, _branch, _words, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.FirstRow);
+        new(_nodeVectors, _dim, _links, _words, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.FirstRow);
 
     public void Prefetch(int target)
     {
         if (!Sse.IsSupported) return;
-        for (int parent = _parent[target]; parent >= 0; parent = _parent[parent])
+        for (int link = _links[target]; link >= 0; link = _links[link >> 1])
         {
-            int node = parent - _words;
+            int node = (link >> 1) - _words;
             if (node >= _hotStart) return;  // the rest of the path is the thread's private, cached rows
             Simd.Prefetch.Row(_nodeVectors + (long)node * _dim, _dim);
         }
@@ -72,12 +72,12 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
         float loss = 0;
         int dim = _dim;
         // Leaf to root: the order of the node updates does not matter, each uses the same hidden vector.
-        for (int child = target, parent = _parent[target]; parent >= 0; child = parent, parent = _parent[parent])
+        for (int link = _links[target]; link >= 0; link = _links[link >> 1])
         {
-            int node = parent - _words;
+            int node = (link >> 1) - _words;
             float* row = node >= _hotStart ? _hotRows + (long)(node - _hotStart) * dim : _nodeVectors + (long)node * dim;
             float f = VectorMath.Dot(hidden, row, dim);
-            int label = 1 - _branch[child];
+            int label = 1 - (link & 1);
             if (f <= -Sigmoid.MaxExp || f >= Sigmoid.MaxExp)
             {
                 loss += Sigmoid.SaturatedLoss(f, label);

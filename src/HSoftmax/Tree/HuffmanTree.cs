@@ -11,21 +11,21 @@ namespace HSoftmax.Tree;
 /// <para>For word w, <see cref="GetPath"/> gives the inner nodes from the root down and
 /// <see cref="GetCode"/> the branch taken at each (0 = first-merged child, 1 = second). The training
 /// label at node d is 1 - code[d].</para>
-/// <para>Only parent links are stored (5 bytes per node): a table of every word's path would cost
+/// <para>Only parent links are stored (4 bytes per node): a table of every word's path would cost
 /// V x mean depth entries, 320 MB for a 3-million-word vocabulary. Training walks from the leaf up,
 /// and the nodes near the root, which every walk ends in, stay in cache.</para>
 /// </remarks>
 public sealed class HuffmanTree
 {
-    // Node k < V is leaf k; node V + j is inner node j. Parent[root] = -1.
-    private readonly int[] _parent;
-    private readonly byte[] _branch;
+    // Node k < V is leaf k; node V + j is inner node j. _links[node] = parent << 1 | branch, and -1
+    // at the root. Parent and branch share one entry because with millions of words the walk up from
+    // a rare leaf misses the cache at every low level: one array is one miss per level, not two.
+    private readonly int[] _links;
 
-    private HuffmanTree(int words, int[] parent, byte[] branch, int maxDepth, double meanDepth)
+    private HuffmanTree(int words, int[] links, int maxDepth, double meanDepth)
     {
         WordCount = words;
-        _parent = parent;
-        _branch = branch;
+        _links = links;
         MaxDepth = maxDepth;
         WeightedMeanDepth = meanDepth;
     }
@@ -49,22 +49,22 @@ public sealed class HuffmanTree
     public double MeanDepth(ReadOnlySpan<double> weights)
     {
         if (weights.Length != WordCount) throw new ArgumentException($"one weight per word is needed ({WordCount}), got {weights.Length}", nameof(weights));
-        var depth = new byte[_parent.Length];  // a code of 93 bits already needs Fibonacci counts beyond 2^63
-        for (int node = _parent.Length - 2; node >= 0; node--) depth[node] = (byte)(depth[_parent[node]] + 1);
+        var depth = new byte[_links.Length];  // a code of 93 bits already needs Fibonacci counts beyond 2^63
+        for (int node = _links.Length - 2; node >= 0; node--) depth[node] = (byte)(depth[_links[node] >> 1] + 1);
         double weighted = 0, total = 0;
         for (int w = 0; w < WordCount; w++) { weighted += depth[w] * weights[w]; total += weights[w]; }
         return total > 0 ? weighted / total : 0;
     }
 
     /// <summary>Bytes the tree takes: what a hierarchical-softmax model needs beside its matrices.</summary>
-    public long SizeInBytes => _parent.Length * 5L;
+    public long SizeInBytes => _links.Length * 4L;
 
     /// <summary>Inner nodes on word w's path, root first.</summary>
     public int[] GetPath(int word)
     {
         var path = new int[GetDepth(word)];
         int k = path.Length;
-        for (int node = _parent[word]; node >= 0; node = _parent[node]) path[--k] = node - WordCount;
+        for (int link = _links[word]; link >= 0; link = _links[link >> 1]) path[--k] = (link >> 1) - WordCount;
         return path;
     }
 
@@ -73,19 +73,25 @@ public sealed class HuffmanTree
     {
         var code = new byte[GetDepth(word)];
         int k = code.Length;
-        for (int node = word; _parent[node] >= 0; node = _parent[node]) code[--k] = _branch[node];
+        for (int link = _links[word]; link >= 0; link = _links[link >> 1]) code[--k] = (byte)(link & 1);
         return code;
     }
 
     public int GetDepth(int word)
     {
         int depth = 0;
-        for (int node = _parent[word]; node >= 0; node = _parent[node]) depth++;
+        for (int link = _links[word]; link >= 0; link = _links[link >> 1]) depth++;
         return depth;
     }
 
-    /// <summary>Parent links and branch bits for the hot loop (node numbering as above).</summary>
-    internal (int[] Parent, byte[] Branch) Links => (_parent, _branch);
+    /// <summary>
+    /// For the hot loop: entry k is (parent of node k) &lt;&lt; 1 | (branch bit of node k), or -1 at the
+    /// root (node numbering as above).
+    /// </summary>
+    internal int[] Links => _links;
+
+    /// <summary>The most words a tree can hold: node ids up to 2V - 2, shifted left by one, fit an int.</summary>
+    public const int MaxWords = 1 << 29;
 
     /// <summary>Builds the tree from counts sorted descending (a <see cref="Corpus.Vocabulary"/>'s order).</summary>
     public static HuffmanTree Build(ReadOnlySpan<long> counts)
@@ -96,10 +102,11 @@ public sealed class HuffmanTree
             if (counts[i] > counts[i - 1])
                 throw new ArgumentException($"counts must be sorted descending (index {i})", nameof(counts));
 
+        if (v > MaxWords) throw new ArgumentException($"at most {MaxWords:N0} words fit the tree's links, got {v:N0}", nameof(counts));
+
         int total = 2 * v - 1;
         var weight = new long[total];
-        var parent = new int[total];
-        var branch = new byte[total];
+        var links = new int[total];
         counts.CopyTo(weight);
 
         int leaf = v - 1;   // next leaf to take, walking from the rarest up
@@ -109,18 +116,17 @@ public sealed class HuffmanTree
             int first = TakeSmallest(weight, ref leaf, ref inner, v + j);
             int second = TakeSmallest(weight, ref leaf, ref inner, v + j);
             weight[v + j] = weight[first] + weight[second];
-            parent[first] = v + j;
-            parent[second] = v + j;
-            branch[second] = 1;
+            links[first] = (v + j) << 1;
+            links[second] = (v + j) << 1 | 1;
         }
         int root = total - 1;
-        parent[root] = -1;
+        links[root] = -1;
 
         // Parents are created after their children, so one downward sweep gives every depth.
         // The weight array is reused to hold depths.
         var depth = weight;
         depth[root] = 0;
-        for (int node = root - 1; node >= 0; node--) depth[node] = depth[parent[node]] + 1;
+        for (int node = root - 1; node >= 0; node--) depth[node] = depth[links[node] >> 1] + 1;
         int maxDepth = 0;
         double weighted = 0, totalCount = 0;
         for (int w = 0; w < v; w++)
@@ -129,7 +135,7 @@ public sealed class HuffmanTree
             weighted += (double)depth[w] * counts[w];
             totalCount += counts[w];
         }
-        return new HuffmanTree(v, parent, branch, maxDepth, totalCount > 0 ? weighted / totalCount : 0);
+        return new HuffmanTree(v, links, maxDepth, totalCount > 0 ? weighted / totalCount : 0);
     }
 
     private static int TakeSmallest(long[] weight, ref int leaf, ref int inner, int innerEnd)

@@ -60,14 +60,13 @@ public unsafe class EngineEqualityTests
         var torch = TorchStep(input, output, t => new HierarchicalSoftmaxLoss(t, tree, CPU));
 
         float[] cpuInput = (float[])input.Clone(), cpuOutput = (float[])output.Clone();
-        var (parent, branch) = tree.Links;
+        var links = tree.Links;
         float[] grad = new float[Dim];
         var random = new FastRandom(1);
         fixed (float* pIn = cpuInput, pOut = cpuOutput, pGrad = grad, sig = Sigmoid.Table, lp = Sigmoid.LossPositive, ln = Sigmoid.LossNegative)
-        fixed (int* pParent = parent)
-        fixed (byte* pBranch = branch)
+        fixed (int* pLinks = links)
         {
-            var hs = new HierarchicalSoftmax(pOut, Dim, pParent, pBranch, Counts.Length, sig, lp, ln);
+            var hs = new HierarchicalSoftmax(pOut, Dim, pLinks, Counts.Length, sig, lp, ln);
             hs.Step(pIn + Context * Dim, Centre, Alpha, pGrad, ref random);
             VectorMath.Axpy(1f, pGrad, pIn + Context * Dim, Dim);
         }

@@ -54,14 +54,13 @@ public unsafe class ObjectiveTests
         Assert.True(path.Length >= 4);
 
         float[] grad = new float[Dim];
-        var (parent, branch) = tree.Links;
+        var links = tree.Links;
         float loss;
         var random = new FastRandom(1);
         fixed (float* pNodes = nodes, pHidden = hidden, pGrad = grad, sig = Sigmoid.Table, lp = Sigmoid.LossPositive, ln = Sigmoid.LossNegative)
-        fixed (int* pParent = parent)
-        fixed (byte* pBranch = branch)
+        fixed (int* pLinks = links)
         {
-            var hs = new HierarchicalSoftmax(pNodes, Dim, pParent, pBranch, counts.Length, sig, lp, ln);
+            var hs = new HierarchicalSoftmax(pNodes, Dim, pLinks, counts.Length, sig, lp, ln);
             loss = hs.Step(pHidden, target, Alpha, pGrad, ref random);
         }
 
