@@ -3,9 +3,15 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project tools/HSoftmax.Benchmarks -- --filter '*'
 // dotnet run -c Release --project tools/HSoftmax.Benchmarks -- torch-steps [batch] [device]
 // dotnet run -c Release --project tools/HSoftmax.Benchmarks -- text-write [words] [folder]
+// dotnet run -c Release --project tools/HSoftmax.Benchmarks -- row-fetch [dim] [threads]
 if (args.Length > 0 && args[0] == "text-write")
 {
     HSoftmax.Benchmarks.TextWriteTimes.Run(args.Length > 1 ? int.Parse(args[1]) : 1_000_000, args.Length > 2 ? args[2] : Path.GetTempPath());
+    return;
+}
+if (args.Length > 0 && args[0] == "row-fetch")
+{
+    HSoftmax.Benchmarks.RowFetchTimes.Run(args.Length > 1 ? int.Parse(args[1]) : 100, args.Length > 2 ? int.Parse(args[2]) : 2);
     return;
 }
 if (args.Length > 0 && args[0] == "torch-steps")
