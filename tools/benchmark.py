@@ -113,11 +113,11 @@ def main():
                 sys.exit(f"benchmark: unknown tool {tool}")
             print(f"{config:8} {tool:9} training...", end=" ", flush=True)
             wall, peak = run_timed(cmd, str(stem) + ".log")
-            scores = evaluate(cli, vectors, out / f"{tool}-{config}.eval.json") if a.eval else dict(analogy=float("nan"), seen=0, ws353=float("nan"))
+            scores = evaluate(cli, vectors, out / f"{tool}-{config}.eval.json") if a.eval else dict(analogy=None, seen=0, ws353=None)
             row = dict(config=config, tool=tool, wall_s=round(wall, 1), peak_mb=round(peak), words_per_s=round(tokens * a.epochs / wall),
                        analogy=scores["analogy"], analogy_seen=scores["seen"], ws353=scores["ws353"])
             rows.append(row)
-            print(f"{wall:7.1f} s  {row['words_per_s']:>9,} words/s  {peak:6.0f} MB  analogy {row['analogy']:.4f}  WS-353 {row['ws353']:.4f}", flush=True)
+            print(f"{wall:7.1f} s  {row['words_per_s']:>9,} words/s  {peak:6.0f} MB  analogy {score(row['analogy'])}  WS-353 {score(row['ws353'])}", flush=True)
 
     report(rows, a, tokens, out)
 
@@ -151,7 +151,7 @@ def report(rows, a, tokens, out):
             r["speed_ratio"] = round(r["words_per_s"] / best_speed, 2) if best_speed else None
             r["memory_ratio"] = round(r["peak_mb"] / best_mem, 2) if best_mem else None
             lines.append(f"| {config} | {r['tool']} | {r['wall_s']:.1f} | {r['words_per_s']:,} | {r['peak_mb']:,} | "
-                         f"{r['analogy']:.4f} | {r['ws353']:.4f} | {fmt(r['speed_ratio'])} | {fmt(r['memory_ratio'])} |")
+                         f"{score(r['analogy'])} | {score(r['ws353'])} | {fmt(r['speed_ratio'])} | {fmt(r['memory_ratio'])} |")
     table = "\n".join(lines)
     print()
     print(table)
@@ -165,6 +165,10 @@ def fmt(x):
     return "" if x is None else f"{x:.2f}x"
 
 
+def score(x):
+    return "-" if x is None else f"{x:.4f}"
+
+
 def chart(rows, path):
     try:
         import matplotlib
@@ -176,7 +180,7 @@ def chart(rows, path):
     configs = list(dict.fromkeys(r["config"] for r in rows))
     tools = list(dict.fromkeys(r["tool"] for r in rows))
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    scored = any(r["analogy"] == r["analogy"] for r in rows)  # NaN when not evaluated
+    scored = any(r["analogy"] is not None for r in rows)  # None when not evaluated (--no-eval)
     middle = ("analogy", "analogy accuracy, top 30k") if scored else ("wall_s", "wall time s (lower is better)")
     for ax, key, title in zip(axes, ["words_per_s", middle[0], "peak_mb"], ["words/s (higher is better)", middle[1], "peak memory MB"]):
         width = 0.8 / len(tools)
