@@ -22,7 +22,6 @@ internal unsafe interface IObjective
     /// the loads overlap instead of queueing. Called once per centre word (skip-gram reuses the rows).
     /// </summary>
     void Prefetch(int target);
-
 }
 
 /// <summary>
