@@ -49,8 +49,7 @@ public sealed class HuffmanTree
     public double MeanDepth(ReadOnlySpan<double> weights)
     {
         if (weights.Length != WordCount) throw new ArgumentException($"one weight per word is needed ({WordCount}), got {weights.Length}", nameof(weights));
-        var depth = new byte[_links.Length];  // a code of 93 bits already needs Fibonacci counts beyond 2^63
-        for (int node = _links.Length - 2; node >= 0; node--) depth[node] = (byte)(depth[_links[node] >> 1] + 1);
+        var depth = Depths(_links);
         double weighted = 0, total = 0;
         for (int w = 0; w < WordCount; w++) { weighted += depth[w] * weights[w]; total += weights[w]; }
         return total > 0 ? weighted / total : 0;
@@ -122,11 +121,7 @@ public sealed class HuffmanTree
         int root = total - 1;
         links[root] = -1;
 
-        // Parents are created after their children, so one downward sweep gives every depth.
-        // The weight array is reused to hold depths.
-        var depth = weight;
-        depth[root] = 0;
-        for (int node = root - 1; node >= 0; node--) depth[node] = depth[links[node] >> 1] + 1;
+        var depth = Depths(links);
         int maxDepth = 0;
         double weighted = 0, totalCount = 0;
         for (int w = 0; w < v; w++)
@@ -136,6 +131,16 @@ public sealed class HuffmanTree
             totalCount += counts[w];
         }
         return new HuffmanTree(v, links, maxDepth, totalCount > 0 ? weighted / totalCount : 0);
+    }
+
+    /// <summary>Every node's depth (the root's is 0).</summary>
+    private static byte[] Depths(int[] links)
+    {
+        // Parents are created after their children, so one downward sweep from the root gives every depth.
+        // A byte suffices: a code of 93 bits already needs Fibonacci counts beyond 2^63.
+        var depth = new byte[links.Length];
+        for (int node = links.Length - 2; node >= 0; node--) depth[node] = (byte)(depth[links[node] >> 1] + 1);
+        return depth;
     }
 
     private static int TakeSmallest(long[] weight, ref int leaf, ref int inner, int innerEnd)
