@@ -21,9 +21,9 @@ import argparse
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
+from benchmark import run_timed
 from hsoftmax_cli import ROOT, build_cli
 
 TYPES = [10_000, 100_000, 1_000_000, 5_000_000]   # at 30M tokens these leave V of about 10k, 100k, 0.95M, 2.96M
@@ -32,15 +32,12 @@ TYPES = [10_000, 100_000, 1_000_000, 5_000_000]   # at 30M tokens these leave V 
 def train_once(cli, a, out, corpus, model, types, attempt):
     """One training run; returns its row of the table (logs kept per attempt)."""
     log = out / f"{model}-{types}.run{attempt + 1}.log"
-    cmd = ["/usr/bin/time", "-f", "%e %M", "-o", str(log) + ".time"] + cli + [
+    cmd = cli + [
         "train", "--input", str(corpus), "--output", str(out / f"{model}-{types}.bin"), "--format", "binary", "--model", model,
         "--loss", "hs", "--dim", "100", "--window", "5", "--sample", "1e-4", "--min-count", "1", "--epochs", "1",
         "--threads", str(a.threads), "--eval", "false"]
-    with open(log, "w") as f:
-        if subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode != 0:
-            sys.exit(f"vocab_scaling: training failed, see {log}")
+    wall, peak = run_timed(cmd, log)
     text = log.read_text()
-    wall, rss = open(str(log) + ".time").read().split()[-2:]
     vocab = int(re.search(r"Vocabulary: ([\d,]+) words kept", text).group(1).replace(",", ""))
     m = re.search(r"depth max \d+, mean ([\d.]+) \(count-weighted\), ([\d.]+) over the words kept", text)
     depth, trained_depth = float(m.group(1)), float(m.group(2))
@@ -49,7 +46,7 @@ def train_once(cli, a, out, corpus, model, types, attempt):
     trained_share = int(m.group(2).replace(",", "")) / int(m.group(1).replace(",", ""))
     row = dict(model=model, types=types, vocab=vocab, mean_depth=depth, trained_mean_depth=trained_depth,
                train_words_per_s=train_rate, trained_tokens_per_s=round(train_rate * trained_share),
-               wall_s=float(wall), words_per_s=round(a.tokens / float(wall)), peak_mb=round(int(rss) / 1024))
+               wall_s=wall, words_per_s=round(a.tokens / wall), peak_mb=round(peak))
     row["ns_per_trained_token_per_node"] = round(1e9 / row["trained_tokens_per_s"] / trained_depth, 2)
     return row
 
