@@ -216,7 +216,7 @@ internal static class TrainCommand
             w.WriteLine(string.Create(inv, $"Huffman tree depth max {r.Tree.MaxDepth}, mean {r.Tree.WeightedMeanDepth:F2} nodes per word"));
         foreach (var e in r.Epochs)
             w.WriteLine(string.Create(inv, $"Epoch {e.Epoch,-6} loss {e.Loss:F4}   {e.WordsPerSecond:N0} words/s"));
-        w.WriteLine(string.Create(inv, $"Training     {r.TrainingTime.TotalSeconds:F1} s, {r.WordsPerSecond:N0} words/s on {o.Threads} thread(s); {wall.TotalSeconds:F1} s in all"));
+        w.WriteLine(string.Create(inv, $"Training     {r.TrainingTime.TotalSeconds:F1} s, {r.WordsPerSecond:N0} words/s on {o.Threads} thread(s), {Environment.ProcessorCount} core(s); {wall.TotalSeconds:F1} s in all"));
         w.WriteLine($"Vectors      {Path.GetFullPath(output)}");
         w.WriteLine();
         var probes = ProbeWords.Where(p => r.Vectors.IndexOf(p) >= 0).Take(5).ToList();

@@ -97,6 +97,12 @@ public sealed class CpuTrainer
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var model = new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
         model.Initialise(o.Seed);
+        int cores = Environment.ProcessorCount;
+        if (o.Threads > cores)
+            _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores: they take turns, so the vectors are those of {Threads} threads and the speed that of {Cores}",
+                o.Threads, cores, o.Threads, cores);
+        else
+            _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores", o.Threads, cores);
 
         var run = new TrainingRun(o, vocabulary, keepProbabilities, tree, model, corpus, progress, _logger);
         var epochs = run.Execute(cancellationToken);
@@ -120,6 +126,7 @@ internal sealed unsafe class TrainingRun
     private readonly uint[] _keepThreshold;  // keep a token when a uniform 32-bit draw is at most its word's threshold
     private readonly AliasSampler? _noise;
     private readonly long _totalWords;
+    private SharedHotRows? _hotTree, _hotNoise;
     private long _wordsDone;
     private readonly Stopwatch _clock = new();
 
@@ -158,8 +165,19 @@ internal sealed unsafe class TrainingRun
                     (uint*)Pin(_noise.Threshold).AddrOfPinnedObject(), (int*)Pin(_noise.Alias).AddrOfPinnedObject(), _noise.Count,
                     sig, lp, ln);
             }
+            // Private copies of the rows every thread writes most; one thread has nothing to share them with.
+            if (_o.Threads > 1)
+            {
+                if (_tree is { InnerNodeCount: > 0 } tree && _o.HotTreeRows > 0)
+                {
+                    int rows = Math.Min(_o.HotTreeRows, tree.InnerNodeCount);
+                    _hotTree = new SharedHotRows(Word2VecModel.Pointer(_model.TreeOutput), tree.InnerNodeCount - rows, rows, _o.Dim);
+                }
+                if (_noise is not null && _o.HotNoiseRows > 0)
+                    _hotNoise = new SharedHotRows(Word2VecModel.Pointer(_model.NoiseOutput), 0, Math.Min(_o.HotNoiseRows, _vocabulary.Count), _o.Dim);
+            }
             for (int t = 0; t < workers.Length; t++)
-                workers[t] = new Worker(this, objectives, new FastRandom(_o.Seed * 0x100000001B3UL + (ulong)t + 1));
+                workers[t] = new Worker(this, t, objectives, new FastRandom(_o.Seed * 0x100000001B3UL + (ulong)t + 1));
 
             var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2);
             var summaries = new List<EpochSummary>();
@@ -181,6 +199,8 @@ internal sealed unsafe class TrainingRun
         var start = _clock.Elapsed;
         long doneAtStart = Interlocked.Read(ref _wordsDone);
         foreach (var w in workers) w.ResetEpoch();
+        _hotTree?.BeginEpoch();
+        _hotNoise?.BeginEpoch();
         using var queue = new BlockingCollection<TokenChunk>(boundedCapacity: _o.Threads + 1);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reader = Task.Factory.StartNew(() => producer.ProduceEpoch(queue, linked.Token), TaskCreationOptions.LongRunning);
@@ -250,47 +270,47 @@ internal sealed unsafe class TrainingRun
         private readonly int[] _sentence;
         private readonly HotRowCache? _hotTree;
         private readonly HotRowCache? _hotNoise;
-        private long _sinceMerge;
-        public ThreadScratch Scratch;
-        public long TrainedWords;
-        public long PendingWords;  // processed, not yet added to the shared counter
+        private ThreadScratch* _scratch;
 
-        public Worker(TrainingRun run, ObjectiveSet objectives, FastRandom random)
+        public Worker(TrainingRun run, int thread, ObjectiveSet objectives, FastRandom random)
         {
             _run = run;
-            var o = run._o;
-            if (o.Threads > 1 && o.HotRows > 0)
+            if (run._hotTree is { } hotTree)
             {
-                // Private copies of the rows every thread writes most (see HotRowCache).
-                if (run._tree is { InnerNodeCount: > 0 } tree)
-                {
-                    int rows = Math.Min(o.HotRows, tree.InnerNodeCount);
-                    _hotTree = new HotRowCache(Word2VecModel.Pointer(run._model.TreeOutput), tree.InnerNodeCount - rows, rows, o.Dim);
-                    objectives.Hs = objectives.Hs.WithHotRows(_hotTree);
-                }
-                if (run._noise is not null)
-                {
-                    _hotNoise = new HotRowCache(Word2VecModel.Pointer(run._model.NoiseOutput), 0, Math.Min(o.HotRows, run._vocabulary.Count), o.Dim);
-                    objectives.Ns = objectives.Ns.WithHotRows(_hotNoise);
-                }
+                _hotTree = new HotRowCache(hotTree, thread);
+                objectives.Hs = objectives.Hs.WithHotRows(_hotTree);
+            }
+            if (run._hotNoise is { } hotNoise)
+            {
+                _hotNoise = new HotRowCache(hotNoise, thread);
+                objectives.Ns = objectives.Ns.WithHotRows(_hotNoise);
             }
             _objectives = objectives;
             _sentence = GC.AllocateUninitializedArray<int>(run._corpus.Options.MaxSentenceLength, pinned: true);
             int dim = run._o.Dim;
-            Scratch.Hidden = (float*)NativeMemory.AlignedAlloc((nuint)(dim * sizeof(float)), 64);
-            Scratch.Grad = (float*)NativeMemory.AlignedAlloc((nuint)(dim * sizeof(float)), 64);
+            _scratch = (ThreadScratch*)ThreadScratch.AllocateUnshared(sizeof(ThreadScratch));
+            *_scratch = default;
+            Scratch.Hidden = (float*)ThreadScratch.AllocateUnshared(dim * sizeof(float));
+            Scratch.Grad = (float*)ThreadScratch.AllocateUnshared(dim * sizeof(float));
             Scratch.Random = random;
         }
 
+        /// <summary>Everything this thread writes while it trains, on cache lines of its own.</summary>
+        public ref ThreadScratch Scratch => ref *_scratch;
+
+        public long TrainedWords => _scratch->TrainedWords;
+
+        /// <summary>Processed, not yet added to the shared counter.</summary>
+        public long PendingWords => Volatile.Read(ref _scratch->PendingWords);
+
         public void ResetEpoch()
         {
-            _hotTree?.Refresh();
-            _hotNoise?.Refresh();
-            _sinceMerge = 0;
-            Scratch.Loss = 0;
-            Scratch.Examples = 0;
-            TrainedWords = 0;
-            PendingWords = 0;
+            ref var s = ref Scratch;
+            s.SinceMerge = 0;
+            s.Loss = 0;
+            s.Examples = 0;
+            s.TrainedWords = 0;
+            s.PendingWords = 0;
         }
 
         public void Run(BlockingCollection<TokenChunk> queue, ChunkProducer producer, CancellationToken cancellationToken)
@@ -298,16 +318,24 @@ internal sealed unsafe class TrainingRun
             var o = _run._o;
             var hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
             var ns = o.Loss.HasFlag(LossKind.NegativeSampling);
+            bool training = false;
             foreach (var chunk in queue.GetConsumingEnumerable(cancellationToken))
             {
+                if (!training)
+                {
+                    // Copy the hot rows only now: a thread that starts late starts from the merges before it.
+                    _hotTree?.BeginTraining();
+                    _hotNoise?.BeginTraining();
+                    training = true;
+                }
                 if (hs && ns) { var both = new BothObjectives(_objectives.Hs, _objectives.Ns); TrainChunk(ref both, chunk); }
                 else if (hs) { var h = _objectives.Hs; TrainChunk(ref h, chunk); }
                 else { var n = _objectives.Ns; TrainChunk(ref n, chunk); }
                 producer.Recycle(chunk);
             }
-            MergeHotRows();
-            Interlocked.Add(ref _run._wordsDone, PendingWords);
-            PendingWords = 0;
+            if (training) MergeHotRows();
+            Interlocked.Add(ref _run._wordsDone, Scratch.PendingWords);
+            Volatile.Write(ref Scratch.PendingWords, 0);
         }
 
         private void TrainChunk<TObjective>(ref TObjective objective, TokenChunk chunk) where TObjective : struct, IObjective
@@ -315,10 +343,11 @@ internal sealed unsafe class TrainingRun
             var run = _run;
             chunk.Resolve(run._vocabulary);
             var o = run._o;
+            ref var scratch = ref Scratch;
             float* input = Word2VecModel.Pointer(run._model.Input);
             int dim = o.Dim, window = o.Window;
             bool skipGram = o.Model == ModelKind.SkipGram;
-            float alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone) + PendingWords);
+            float alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone) + scratch.PendingWords);
             long sinceAlpha = 0;
             fixed (uint* keep = run._keepThreshold)
             fixed (int* tokens = chunk.Tokens)
@@ -333,20 +362,20 @@ internal sealed unsafe class TrainingRun
                     for (int i = begin; i < end; i++)
                     {
                         int w = tokens[i];
-                        if (Scratch.Random.NextUInt32() <= keep[w]) sentence[length++] = w;
+                        if (scratch.Random.NextUInt32() <= keep[w]) sentence[length++] = w;
                     }
-                    if (skipGram) SkipGramTrainer.TrainSentence(ref objective, input, dim, window, sentence, length, alpha, ref Scratch);
-                    else CbowTrainer.TrainSentence(ref objective, input, dim, window, o.CbowMean, sentence, length, alpha, ref Scratch);
-                    TrainedWords += length;
-                    PendingWords += end - begin;
+                    if (skipGram) SkipGramTrainer.TrainSentence(ref objective, input, dim, window, sentence, length, alpha, ref scratch);
+                    else CbowTrainer.TrainSentence(ref objective, input, dim, window, o.CbowMean, sentence, length, alpha, ref scratch);
+                    scratch.TrainedWords += length;
+                    Volatile.Write(ref scratch.PendingWords, scratch.PendingWords + end - begin);
                     sinceAlpha += end - begin;
-                    _sinceMerge += end - begin;
+                    scratch.SinceMerge += end - begin;
                     begin = end;
-                    if (_sinceMerge >= o.HotRowMergeWords) MergeHotRows();
+                    if (scratch.SinceMerge >= o.HotRowMergeWords) MergeHotRows();
                     if (sinceAlpha >= AlphaUpdateWords)
                     {
-                        Interlocked.Add(ref run._wordsDone, PendingWords);
-                        PendingWords = 0;
+                        Interlocked.Add(ref run._wordsDone, scratch.PendingWords);
+                        Volatile.Write(ref scratch.PendingWords, 0);
                         sinceAlpha = 0;
                         alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone));
                     }
@@ -358,16 +387,18 @@ internal sealed unsafe class TrainingRun
         {
             _hotTree?.Merge();
             _hotNoise?.Merge();
-            _sinceMerge = 0;
+            Scratch.SinceMerge = 0;
         }
 
         public void Dispose()
         {
             _hotTree?.Dispose();
             _hotNoise?.Dispose();
-            NativeMemory.AlignedFree(Scratch.Hidden);
-            NativeMemory.AlignedFree(Scratch.Grad);
-            Scratch.Hidden = Scratch.Grad = null;
+            if (_scratch == null) return;
+            NativeMemory.AlignedFree(_scratch->Hidden);
+            NativeMemory.AlignedFree(_scratch->Grad);
+            NativeMemory.AlignedFree(_scratch);
+            _scratch = null;
         }
     }
 }

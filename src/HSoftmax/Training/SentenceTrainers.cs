@@ -1,15 +1,31 @@
+using System.Runtime.InteropServices;
 using HSoftmax.Simd;
 
 namespace HSoftmax.Training;
 
 /// <summary>Per-thread scratch for the hot loop, allocated once (as fastText's Model::State).</summary>
+/// <remarks>
+/// The hot loop writes these at every prediction. Allocated with <see cref="AllocateUnshared"/>, no two
+/// threads' scratch share a cache line (or the pair of lines the adjacent-line prefetcher fetches
+/// together), so one thread's writes never evict another's lines: the false sharing that two Worker
+/// objects side by side on the heap would give.
+/// </remarks>
 internal unsafe struct ThreadScratch
 {
-    public float* Hidden;    // CBOW's context mean
-    public float* Grad;      // gradient for the hidden vector (word2vec's neu1e)
+    public float* Hidden;     // CBOW's context mean
+    public float* Grad;       // gradient for the hidden vector (word2vec's neu1e)
     public FastRandom Random;
-    public double Loss;      // float64 tally of this epoch's loss
-    public long Examples;    // predictions tallied in Loss
+    public double Loss;       // float64 tally of this epoch's loss
+    public long Examples;     // predictions tallied in Loss
+    public long TrainedWords; // this epoch's words kept by subsampling
+    public long PendingWords; // corpus words processed, not yet added to the run's shared counter
+    public long SinceMerge;   // corpus words since this thread last merged its hot rows
+
+    private const int Unshared = 128;
+
+    /// <summary>Native memory of at least <paramref name="bytes"/> on 128-byte blocks no other allocation shares.</summary>
+    public static void* AllocateUnshared(int bytes) =>
+        NativeMemory.AlignedAlloc((nuint)((bytes + Unshared - 1) / Unshared * Unshared), Unshared);
 }
 
 /// <summary>

@@ -54,15 +54,15 @@ public sealed record TrainingOptions
     public CorpusOptions Corpus { get; init; } = new();
 
     /// <summary>
-    /// With several threads, each keeps a private copy of this many of the most-written output rows
-    /// (top of the tree, most frequent noise words), merged every <see cref="HotRowMergeWords"/> words;
-    /// 0 for plain Hogwild everywhere. See HotRowCache.
+    /// With several threads, each keeps a private copy of this many of the top inner nodes of the tree,
+    /// merged every <see cref="HotRowMergeWords"/> words; 0 for plain Hogwild everywhere. See SharedHotRows.
     /// </summary>
-    /// <remarks>Measured on enwiki2015 (skip-gram HS, 2 threads): 0 rows 0.60M words/s, 256 rows 1.30M,
-    /// 1,024 rows 1.40M, 4,096 rows 1.39M, with the same accuracy; merging every 10k words instead of
-    /// 50k lifted one-epoch CBOW+HS analogy accuracy by about a point.</remarks>
-    internal int HotRows { get; init; } = 1024;
+    internal int HotTreeRows { get; init; } = SharedHotRows.TreeRows;
 
+    /// <summary>The same for the noise rows of the most frequent words.</summary>
+    internal int HotNoiseRows { get; init; } = SharedHotRows.NoiseRows;
+
+    /// <summary>Corpus words a thread trains between two merges of its hot rows.</summary>
     internal int HotRowMergeWords { get; init; } = 10_000;
 
     /// <summary>word2vec's schedule: alpha falls linearly from the start to <see cref="MinAlpha"/> over all epochs' words.</summary>
