@@ -179,7 +179,8 @@ internal sealed unsafe class TrainingRun
             for (int t = 0; t < workers.Length; t++)
                 workers[t] = new Worker(this, t, objectives, new FastRandom(_o.Seed * 0x100000001B3UL + (ulong)t + 1));
 
-            var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2);
+            // Dealt into at least as many chunks as threads, so that every thread has work even on a small corpus.
+            var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2, streams: Math.Max(_o.Streams, _o.Threads));
             var summaries = new List<EpochSummary>();
             _clock.Start();
             for (int epoch = 1; epoch <= _o.Epochs; epoch++)

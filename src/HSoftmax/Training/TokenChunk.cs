@@ -86,22 +86,38 @@ internal sealed class TokenChunk
 
 /// <summary>
 /// The reader side of training: streams the corpus once per epoch, cuts it into tokens and sentences,
-/// and queues chunks of whole sentences. Chunks are recycled through a
-/// free list, so an epoch allocates nothing after the first few chunks.
+/// and queues chunks of whole sentences. Chunks are recycled through a free list, so an epoch allocates
+/// nothing after the first few chunks.
 /// </summary>
+/// <remarks>
+/// Sentences are dealt round-robin into <c>streams</c> open chunks, so each chunk holds every
+/// streams-th sentence of a stretch of about streams x <see cref="ChunkTokens"/> tokens. Corpora come
+/// in order (a Wikipedia dump is article after article), and SGD fits what it saw last. Without the
+/// deal, N threads each on a chunk of consecutive sentences trained on N places of the corpus at once,
+/// so the thread count alone changed the vectors: one epoch of enwiki skip-gram with negative sampling
+/// scored 10.9% on analogies with 1 thread and 12.4-13.0% with 16 or 32, and its loss differed by 1-2%
+/// (<c>tools/results/threads.md</c>). Dealt, every chunk already spans the stretch, at any thread count
+/// up to the number of streams, and a 1-thread run trains as well as a many-thread one.
+/// </remarks>
 internal sealed class ChunkProducer
 {
     public const int ChunkTokens = 16_384;
 
+    /// <summary>Open chunks the CPU engine deals sentences into: a stretch of 512k tokens, what 32 threads spanned.</summary>
+    public const int DefaultStreams = 32;
+
     private readonly CorpusReader _corpus;
+    private readonly int _streams;
     private readonly BlockingCollection<TokenChunk> _free;
 
-    public ChunkProducer(CorpusReader corpus, int poolSize)
+    /// <param name="poolSize">Chunks for the consumers, beyond the <paramref name="streams"/> the reader fills.</param>
+    public ChunkProducer(CorpusReader corpus, int poolSize, int streams = 1)
     {
         _corpus = corpus;
+        _streams = streams;
         ChunkCapacity = ChunkTokens + corpus.Options.MaxSentenceLength;  // a whole sentence always fits
         _free = new BlockingCollection<TokenChunk>(new ConcurrentQueue<TokenChunk>());
-        for (int i = 0; i < poolSize; i++) _free.Add(new TokenChunk(ChunkCapacity));
+        for (int i = 0; i < poolSize + streams; i++) _free.Add(new TokenChunk(ChunkCapacity));
     }
 
     /// <summary>The most tokens a chunk can hold.</summary>
@@ -114,7 +130,7 @@ internal sealed class ChunkProducer
     {
         try
         {
-            var sink = new EncodingSink(this, output, cancellationToken);
+            var sink = new DealingSink(this, output, cancellationToken);
             _corpus.Read(ref sink, validateUtf8: false, cancellationToken);
             sink.Flush();
         }
@@ -124,41 +140,46 @@ internal sealed class ChunkProducer
         }
     }
 
-    private struct EncodingSink : ITokenSink
+    private struct DealingSink : ITokenSink
     {
         private readonly ChunkProducer _owner;
         private readonly BlockingCollection<TokenChunk> _output;
         private readonly CancellationToken _cancel;
-        private TokenChunk _chunk;
-        private int _sentenceStart;
+        private readonly TokenChunk[] _open;
+        private int _current;  // the open chunk the sentence being read goes to
 
-        public EncodingSink(ChunkProducer owner, BlockingCollection<TokenChunk> output, CancellationToken cancel)
+        public DealingSink(ChunkProducer owner, BlockingCollection<TokenChunk> output, CancellationToken cancel)
         {
             _owner = owner; _output = output; _cancel = cancel;
-            _chunk = owner._free.Take(cancel);
-            _sentenceStart = 0;
+            _open = new TokenChunk[owner._streams];
+            for (int i = 0; i < _open.Length; i++) _open[i] = owner._free.Take(cancel);
+            _current = 0;
         }
 
-        public void Token(ReadOnlySpan<byte> token) => _chunk.AddToken(token);
+        public void Token(ReadOnlySpan<byte> token) => _open[_current].AddToken(token);
 
         public void EndOfSentence()
         {
-            if (_chunk.TokenCount == _sentenceStart) return;
-            _chunk.SentenceEnds[_chunk.SentenceCount++] = _chunk.TokenCount;
-            _sentenceStart = _chunk.TokenCount;
-            if (_chunk.TokenCount >= ChunkTokens)
+            var chunk = _open[_current];
+            int sentenceStart = chunk.SentenceCount == 0 ? 0 : chunk.SentenceEnds[chunk.SentenceCount - 1];
+            if (chunk.TokenCount == sentenceStart) return;  // an empty line: the next sentence goes to the same chunk
+            chunk.SentenceEnds[chunk.SentenceCount++] = chunk.TokenCount;
+            if (chunk.TokenCount >= ChunkTokens)
             {
-                _output.Add(_chunk, _cancel);
-                _chunk = _owner._free.Take(_cancel);
-                _sentenceStart = 0;
+                _output.Add(chunk, _cancel);
+                _open[_current] = _owner._free.Take(_cancel);
             }
+            _current = _current + 1 == _open.Length ? 0 : _current + 1;
         }
 
         public void Flush()
         {
             // A last sentence cut by end of file was already closed by the reader.
-            if (_chunk.SentenceCount > 0) _output.Add(_chunk, _cancel);
-            else _owner.Recycle(_chunk);
+            foreach (var chunk in _open)
+            {
+                if (chunk.SentenceCount > 0) _output.Add(chunk, _cancel);
+                else _owner.Recycle(chunk);
+            }
         }
     }
 }

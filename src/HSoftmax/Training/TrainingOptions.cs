@@ -65,6 +65,9 @@ public sealed record TrainingOptions
     /// <summary>Corpus words a thread trains between two merges of its hot rows.</summary>
     internal int HotRowMergeWords { get; init; } = 10_000;
 
+    /// <summary>Chunks the reader deals sentences into, at least (see ChunkProducer); 1 keeps the corpus order.</summary>
+    internal int Streams { get; init; } = ChunkProducer.DefaultStreams;
+
     /// <summary>word2vec's schedule: alpha falls linearly from the start to <see cref="MinAlpha"/> over all epochs' words.</summary>
     internal float AlphaAt(long wordsDone, long totalWords)
     {
