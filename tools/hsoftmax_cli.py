@@ -5,8 +5,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_cli():
-    """Builds src/HSoftmax.Cli in Release and returns the command prefix that runs it."""
-    subprocess.run(["dotnet", "build", str(ROOT / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"],
+def build_cli(root=ROOT):
+    """Builds src/HSoftmax.Cli of a checkout (this one by default) in Release and returns the command prefix that runs it."""
+    subprocess.run(["dotnet", "build", str(Path(root) / "src/HSoftmax.Cli"), "-c", "Release", "-v", "q", "-nologo"],
                    check=True, stdout=subprocess.DEVNULL)
-    return ["dotnet", str(ROOT / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
+    return ["dotnet", str(Path(root) / "src/HSoftmax.Cli/bin/Release/net10.0/HSoftmax.Cli.dll")]
