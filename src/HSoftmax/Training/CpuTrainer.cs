@@ -168,13 +168,20 @@ internal sealed unsafe class TrainingRun
             // Private copies of the rows every thread writes most; one thread has nothing to share them with.
             if (_o.Threads > 1)
             {
+                // With two threads, the rows below the averaged ones are private too, and summed: see SharedHotRows.
+                bool pair = _o.Threads == 2;
                 if (_tree is { InnerNodeCount: > 0 } tree && _o.HotTreeRows > 0)
                 {
-                    int rows = Math.Min(_o.HotTreeRows, tree.InnerNodeCount);
-                    _hotTree = new SharedHotRows(Word2VecModel.Pointer(_model.TreeOutput), tree.InnerNodeCount - rows, rows, _o.Dim);
+                    int averaged = Math.Min(_o.HotTreeRows, tree.InnerNodeCount);
+                    int rows = Math.Min(averaged + (pair ? _o.SummedTreeRows : 0), tree.InnerNodeCount);
+                    _hotTree = new SharedHotRows(Word2VecModel.Pointer(_model.TreeOutput), tree.InnerNodeCount - rows, rows, _o.Dim, rows - averaged, averaged);
                 }
                 if (_noise is not null && _o.HotNoiseRows > 0)
-                    _hotNoise = new SharedHotRows(Word2VecModel.Pointer(_model.NoiseOutput), 0, Math.Min(_o.HotNoiseRows, _vocabulary.Count), _o.Dim);
+                {
+                    int averaged = Math.Min(_o.HotNoiseRows, _vocabulary.Count);
+                    int rows = Math.Min(averaged + (pair ? _o.SummedNoiseRows : 0), _vocabulary.Count);
+                    _hotNoise = new SharedHotRows(Word2VecModel.Pointer(_model.NoiseOutput), 0, rows, _o.Dim, 0, averaged);
+                }
             }
             for (int t = 0; t < workers.Length; t++)
                 workers[t] = new Worker(this, t, objectives, new FastRandom(_o.Seed * 0x100000001B3UL + (ulong)t + 1));

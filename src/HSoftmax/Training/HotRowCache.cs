@@ -31,12 +31,20 @@ namespace HSoftmax.Training;
 /// <para><b>Why so few rows.</b> Averaging is right only for rows that settle within one interval.
 /// Rows written less often change mostly by new information, which a mean divides by n; summed, they
 /// too oscillate once n is large. With the top 256 or 1,024 nodes averaged, 16 threads lost 1.5 to 5
-/// analogy points on enwiki; with the top 64, 2 to 64 threads give the 1-thread run's vectors. Noise
+/// analogy points on enwiki; with the top 64, 2 to 32 threads give the 1-thread run's vectors. Noise
 /// rows settle less (each is pushed from every context it is drawn against): with the 64 most frequent
 /// words averaged, CBOW with negative sampling ended 2.2% above the 1-thread loss at 16 threads on the
 /// bundled corpus, with 16 words 0.2% below (<c>tools/results/threads.md</c>). Both cuts fall where a
-/// row is written by about 1 in 64 predictions (enwiki); the rows below stay plain Hogwild, their cache
-/// lines shared without queueing.</para>
+/// row is written by about 1 in 64 predictions (enwiki); below them, rows stay plain Hogwild.</para>
+/// <para><b>Two threads.</b> A sum of stale changes is stable while at most two are concurrent
+/// (x[k+1] = x[k] - x[k-1] neither grows nor decays), so with exactly two threads the next rows down
+/// are private too, merged as a sum: the 960 tree rows below the averaged 64 and the 240 noise rows
+/// below the averaged 16. Shared, their cache lines went back and forth between the two cores at
+/// every prediction: private, CBOW HS ran 5% faster and skip-gram NS 5% (paired runs, enwiki). The sum
+/// still lets a settled row swing, so the noise rows stop at 256: with 1,024 the skip-gram NS loss
+/// ended 0.8% above the 1-thread run's, with 256 0.5%, with 16 0.1%. With three threads or more the
+/// sum grows unstable (960 summed tree rows under the averaged 64 at 16 threads: loss 3% high), so
+/// those rows are shared.</para>
 /// <para>Hot rows are a contiguous id range: the last inner nodes of a Huffman tree are the heaviest
 /// (nodes are created in order of weight), and the first word ids are the most frequent.</para>
 /// </remarks>
@@ -48,17 +56,25 @@ internal sealed unsafe class SharedHotRows
     /// <summary>Noise rows of the most frequent words each thread keeps privately.</summary>
     public const int NoiseRows = 16;
 
+    /// <summary>With two threads, tree rows below the averaged ones that are private too, and summed.</summary>
+    public const int SummedTreeRows = 960;
+
+    /// <summary>With two threads, noise rows below the averaged ones that are private too, and summed.</summary>
+    public const int SummedNoiseRows = 240;
+
     private const int RowsPerStripe = 8;
 
     private readonly object[] _stripeLocks;
     private long _merges;
     private int _training;
 
-    public SharedHotRows(float* matrix, int firstRow, int rows, int dim)
+    public SharedHotRows(float* matrix, int firstRow, int rows, int dim, int averagedFirst = 0, int averagedCount = int.MaxValue)
     {
         FirstRow = firstRow;
         Rows = rows;
         Dim = dim;
+        AveragedFirst = averagedFirst;
+        AveragedEnd = (int)Math.Min(rows, (long)averagedFirst + averagedCount);
         Shared = matrix + (long)firstRow * dim;
         _stripeLocks = new object[(rows + RowsPerStripe - 1) / RowsPerStripe];
         for (int i = 0; i < _stripeLocks.Length; i++) _stripeLocks[i] = new object();
@@ -67,6 +83,10 @@ internal sealed unsafe class SharedHotRows
     public int FirstRow { get; }
     public int Rows { get; }
     public int Dim { get; }
+
+    /// <summary>Rows [AveragedFirst, AveragedEnd) (counted from FirstRow) merge as a mean; the others as a sum.</summary>
+    public int AveragedFirst { get; }
+    public int AveragedEnd { get; }
     internal float* Shared { get; }
     internal int Stripes => _stripeLocks.Length;
 
@@ -131,8 +151,8 @@ internal sealed unsafe class HotRowCache : IDisposable
     }
 
     /// <summary>
-    /// Adds this thread's change since the last merge to the shared rows, weighted 1/n (see
-    /// <see cref="SharedHotRows"/>), then takes a fresh copy.
+    /// Adds this thread's change since the last merge to the shared rows, weighted 1/n for the averaged
+    /// rows and 1 for the others (see <see cref="SharedHotRows"/>), then takes a fresh copy.
     /// </summary>
     /// <returns>n, the number of concurrent changes this one was averaged with.</returns>
     public int Merge()
@@ -149,7 +169,12 @@ internal sealed unsafe class HotRowCache : IDisposable
                 long offset = (long)first * dim, length = (long)(end - first) * dim;
                 float* mine = Private + offset, seen = Snapshot + offset, shared = _shared.Shared + offset;
                 VectorMath.Axpy(-1f, seen, mine, (int)length);   // mine = this thread's change
-                VectorMath.Axpy(weight, mine, shared, (int)length);
+                for (int row = first; row < end; row++)
+                {
+                    float w = row >= _shared.AveragedFirst && row < _shared.AveragedEnd ? weight : 1f;
+                    long at = (long)(row - first) * dim;
+                    VectorMath.Axpy(w, mine + at, shared + at, dim);
+                }
                 Copy(shared, mine, length);
                 Copy(shared, seen, length);
             }

@@ -62,6 +62,12 @@ public sealed record TrainingOptions
     /// <summary>The same for the noise rows of the most frequent words.</summary>
     internal int HotNoiseRows { get; init; } = SharedHotRows.NoiseRows;
 
+    /// <summary>With exactly two threads, this many tree rows below the averaged ones are private too, merged as a sum.</summary>
+    internal int SummedTreeRows { get; init; } = SharedHotRows.SummedTreeRows;
+
+    /// <summary>The same for noise rows.</summary>
+    internal int SummedNoiseRows { get; init; } = SharedHotRows.SummedNoiseRows;
+
     /// <summary>Corpus words a thread trains between two merges of its hot rows.</summary>
     internal int HotRowMergeWords { get; init; } = 10_000;
 

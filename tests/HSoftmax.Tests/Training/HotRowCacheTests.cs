@@ -35,6 +35,29 @@ public unsafe class HotRowCacheTests
     }
 
     [Fact]
+    public void RowsOutsideTheAveragedRangeAddEveryChange()
+    {
+        float[] matrix = Matrix(16);
+        fixed (float* m = matrix)
+        {
+            var shared = new SharedHotRows(m, firstRow: 0, rows: 16, Dim, averagedFirst: 8, averagedCount: 8);
+            using var a = new HotRowCache(shared, thread: 0);
+            using var b = new HotRowCache(shared, thread: 1);
+            a.BeginTraining();
+            b.BeginTraining();
+            foreach (var (copy, step) in new[] { (a, 1f), (b, 3f) })
+            {
+                copy.Private[3 * Dim] += step;   // row 3: summed
+                copy.Private[12 * Dim] += step;  // row 12: averaged
+            }
+            a.Merge();
+            b.Merge();
+            Assert.Equal(3 * Dim + 4, matrix[3 * Dim]);
+            Assert.Equal(12 * Dim + 2, matrix[12 * Dim]);
+        }
+    }
+
+    [Fact]
     public void ALoneThreadSumsItsChanges()
     {
         float[] matrix = Matrix(8);
