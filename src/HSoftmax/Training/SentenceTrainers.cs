@@ -39,14 +39,20 @@ internal static unsafe class SkipGramTrainer
         int* sentence, int length, float alpha, ref ThreadScratch scratch) where TObjective : struct, IObjective
     {
         float* grad = scratch.Grad;
+        if (length > 0)
+        {
+            Prefetch.Rows(input, dim, sentence, 0, Math.Min(length, window + 1));
+            objective.Prefetch(sentence[0]);
+        }
         for (int pos = 0; pos < length; pos++)
         {
             int centre = sentence[pos];
+            // One centre ahead, as in CBOW: its output rows and the context row its window can gain.
+            if (pos + 1 < length) objective.Prefetch(sentence[pos + 1]);
+            if (pos + window + 1 < length) Prefetch.Row(input + (long)sentence[pos + window + 1] * dim, dim);
             int reduce = scratch.Random.NextInt(window);
             int start = Math.Max(0, pos - window + reduce);
             int end = Math.Min(length, pos + window - reduce + 1);
-            Prefetch.Rows(input, dim, sentence, start, end);
-            objective.Prefetch(centre);
             for (int j = start; j < end; j++)
             {
                 if (j == pos) continue;
@@ -71,14 +77,21 @@ internal static unsafe class CbowTrainer
     {
         float* hidden = scratch.Hidden;
         float* grad = scratch.Grad;
+        if (length > 0)
+        {
+            Prefetch.Rows(input, dim, sentence, 0, Math.Min(length, window + 1));
+            objective.Prefetch(sentence[0]);
+        }
         for (int pos = 0; pos < length; pos++)
         {
+            // One prediction ahead: the next centre's output rows and the one context row that the
+            // window can gain. The rest of the next window was used just now and is still in cache.
+            if (pos + 1 < length) objective.Prefetch(sentence[pos + 1]);
+            if (pos + window + 1 < length) Prefetch.Row(input + (long)sentence[pos + window + 1] * dim, dim);
             int reduce = scratch.Random.NextInt(window);
             int start = Math.Max(0, pos - window + reduce);
             int end = Math.Min(length, pos + window - reduce + 1);
             if (end - start <= 1) continue;  // no context
-            Prefetch.Rows(input, dim, sentence, start, end);
-            objective.Prefetch(sentence[pos]);
             VectorMath.Clear(hidden, dim);
             for (int j = start; j < end; j++)
                 if (j != pos) VectorMath.Axpy(1f, input + (long)sentence[j] * dim, hidden, dim);
