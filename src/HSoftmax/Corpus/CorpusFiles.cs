@@ -5,33 +5,77 @@ namespace HSoftmax.Corpus;
 /// <summary>Resolves corpus paths and opens them, plain or gzip.</summary>
 public static class CorpusFiles
 {
+    /// <summary>The path that stands for standard input, as in most Unix tools.</summary>
+    public const string StandardInput = "-";
+
+    /// <summary>Whether standard input is a pipe or FIFO: text is being piped in.</summary>
+    public static bool StandardInputIsPipe => FileStat.IsPipe("/dev/stdin");
+
     /// <summary>
-    /// Expands files and folders into a sorted list of files (a folder contributes every file below it,
-    /// in ordinal path order, so two runs see the same order).
+    /// Expands files and folders into a list of files. A folder contributes every regular file below it,
+    /// in ordinal path order, so two runs see the same order; hidden entries are skipped.
     /// </summary>
+    /// <remarks>
+    /// Symbolic links are followed, but a folder reached twice (a link to an ancestor, or two links to one
+    /// folder) is read once, so a link loop cannot make the walk endless. Inside a folder, FIFOs, sockets
+    /// and devices are skipped: reading one would block or never end. Named on its own, such a path (or
+    /// <see cref="StandardInput"/>) is kept: <see cref="CorpusSpool"/> copies it to a file first.
+    /// </remarks>
     public static IReadOnlyList<string> Expand(IEnumerable<string> paths)
     {
         var files = new List<string>();
         foreach (string path in paths)
         {
-            if (File.Exists(path))
-                files.Add(path);
-            else if (Directory.Exists(path))
+            if (path == StandardInput)
             {
-                var inFolder = Directory.GetFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => !Path.GetFileName(f).StartsWith('.'))
-                    .OrderBy(f => f, StringComparer.Ordinal)
-                    .ToList();
-                if (inFolder.Count == 0)
-                    throw new CorpusException($"{path}: folder holds no files");
-                files.AddRange(inFolder);
+                files.Add(path);
+                continue;
             }
-            else
-                throw new CorpusException($"{path}: no such file or folder");
+            switch (FileStat.Kind(path))
+            {
+                case FileKind.Regular:
+                case FileKind.Special:
+                    files.Add(path);
+                    break;
+                case FileKind.Folder:
+                    var inFolder = new List<string>();
+                    Walk(path, inFolder, new HashSet<(long, long)>());
+                    if (inFolder.Count == 0)
+                        throw new CorpusException($"{path}: folder holds no files");
+                    inFolder.Sort(StringComparer.Ordinal);
+                    files.AddRange(inFolder);
+                    break;
+                default:
+                    throw new CorpusException($"{path}: no such file or folder");
+            }
         }
         if (files.Count == 0)
             throw new CorpusException("no input files given");
         return files;
+    }
+
+    private static void Walk(string folder, List<string> files, HashSet<(long, long)> seen)
+    {
+        if (FileStat.Identity(folder) is { } id && !seen.Add(id)) return;  // been here: a link loop or a second link
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateFileSystemEntries(folder).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CorpusException($"{folder}: cannot list folder: {e.Message}", e);
+        }
+        foreach (string entry in entries)
+        {
+            if (Path.GetFileName(entry).StartsWith('.')) continue;
+            switch (FileStat.Kind(entry))
+            {
+                case FileKind.Regular: files.Add(entry); break;
+                case FileKind.Folder: Walk(entry, files, seen); break;
+                default: break;  // a FIFO, socket or device, or a dangling link
+            }
+        }
     }
 
     /// <summary>
@@ -39,6 +83,8 @@ public static class CorpusFiles
     /// </summary>
     public static Stream Open(string path)
     {
+        if (path == StandardInput)
+            throw new CorpusException("standard input can be read only once, and training reads the corpus once per epoch; copy it to a file first (CorpusSpool does)");
         FileStream file;
         try
         {
@@ -47,6 +93,11 @@ public static class CorpusFiles
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CorpusException($"{path}: cannot open: {e.Message}", e);
+        }
+        if (!file.CanSeek)
+        {
+            file.Dispose();
+            throw new CorpusException($"{path}: a pipe or device can be read only once, and training reads the corpus once per epoch; copy it to a file first (CorpusSpool does)");
         }
         Span<byte> magic = stackalloc byte[2];
         int n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
