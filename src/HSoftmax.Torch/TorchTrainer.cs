@@ -181,6 +181,7 @@ public sealed class TorchTrainer
         private readonly TrainingOptions _o = owner._options;
         private readonly long _totalWords = vocabulary.TotalCount * owner._options.Epochs;
         private readonly Stopwatch _clock = new();
+        private readonly DivergenceGuard _guard = new(owner._options);
         private long _wordsDone;
         private long _steps;
         private TimeSpan _waiting;
@@ -221,13 +222,14 @@ public sealed class TorchTrainer
                             : TrainCbow(windows.Cbow(words, sentences, input.dtype), alpha, lossSum);
                     }
                     _wordsDone += count;  // corpus words before subsampling: the learning-rate clock
-                    if (progress is not null && (_clock.Elapsed - lastReport).TotalSeconds >= 1)
+                    if ((_clock.Elapsed - lastReport).TotalSeconds >= 1)
                     {
                         var now = _clock.Elapsed;
                         double rate = (_wordsDone - lastWords) / (now - lastReport).TotalSeconds;
                         lastReport = now; lastWords = _wordsDone;
                         double loss = predictions > 0 ? lossSum.item<double>() / predictions : 0;
-                        progress.Report(new TrainingProgress(epoch, _o.Epochs, _wordsDone, _totalWords, _o.AlphaAt(_wordsDone, _totalWords), rate, loss, now));
+                        if (_guard.CheckLoss(loss, epoch, Fraction) is { } diverged) throw diverged;
+                        progress?.Report(new TrainingProgress(epoch, _o.Epochs, _wordsDone, _totalWords, _o.AlphaAt(_wordsDone, _totalWords), rate, loss, now));
                     }
                 }
             }
@@ -245,11 +247,24 @@ public sealed class TorchTrainer
             cancellationToken.ThrowIfCancellationRequested();
             _clock.Stop();
 
+            if (_wordsDone == doneAtStart) throw TrainingRun.NothingTrained(corpus, vocabulary);
             double meanLoss = predictions > 0 ? lossSum.item<double>() / predictions : 0;
+            var divergence = _guard.CheckLoss(meanLoss, epoch, Fraction) ?? CheckFinite(input, "input", epoch) ?? CheckFinite(objective.Output, "output", epoch);
+            if (divergence is not null) throw divergence;
+            _guard.EpochDone(meanLoss);
             var summary = new EpochSummary(epoch, meanLoss, _wordsDone - doneAtStart, trained, predictions, _clock.Elapsed - start);
             owner._logger.LogInformation("Epoch {Epoch}/{Epochs}: loss {Loss:F4}, {Words:N0} words ({Trained:N0} after subsampling), {Rate:N0} words/s; {Steps:N0} steps so far, {Waiting:F1} s of the epoch waiting for the host",
                 epoch, _o.Epochs, summary.Loss, summary.Words, summary.TrainedWords, summary.WordsPerSecond, _steps, _waiting.TotalSeconds);
             return summary;
+        }
+
+        private double Fraction => _totalWords == 0 ? 1 : Math.Min(1, (double)_wordsDone / _totalWords);
+
+        private TrainingDivergedException? CheckFinite(Tensor weights, string name, int epoch)
+        {
+            using var finite = weights.isfinite();
+            using var all = finite.all();
+            return all.item<bool>() ? null : _guard.NonFiniteWeights(name, epoch, Fraction);
         }
 
         private long TrainSkipGram(SkipGramPairs pairs, float alpha, Tensor lossSum)

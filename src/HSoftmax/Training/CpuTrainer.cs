@@ -126,6 +126,7 @@ internal sealed unsafe class TrainingRun
     private readonly uint[] _keepThreshold;  // keep a token when a uniform 32-bit draw is at most its word's threshold
     private readonly AliasSampler? _noise;
     private readonly long _totalWords;
+    private readonly DivergenceGuard _guard;
     private SharedHotRows? _hotTree, _hotNoise;
     private long _wordsDone;
     private readonly Stopwatch _clock = new();
@@ -138,6 +139,7 @@ internal sealed unsafe class TrainingRun
         _keepThreshold = Array.ConvertAll(keepProbabilities, FastRandom.ProbabilityThreshold);
         _noise = o.Loss.HasFlag(LossKind.NegativeSampling) ? AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent) : null;
         _totalWords = vocabulary.TotalCount * o.Epochs;
+        _guard = new DivergenceGuard(o);
     }
 
     public TimeSpan Elapsed => _clock.Elapsed;
@@ -228,8 +230,11 @@ internal sealed unsafe class TrainingRun
 
         var lastReport = _clock.Elapsed;
         long lastWords = doneAtStart;
+        TrainingDivergedException? diverged = null;
         while (!threads.All(th => th.Join(200)))
         {
+            if (diverged is null && (diverged = CheckWhileRunning(epoch, workers)) is not null)
+                linked.Cancel();
             if (_progress is null || (_clock.Elapsed - lastReport).TotalSeconds < 1) continue;
             var now = _clock.Elapsed;
             long done = Interlocked.Read(ref _wordsDone) + workers.Sum(w => w.PendingWords);
@@ -240,6 +245,7 @@ internal sealed unsafe class TrainingRun
         try { reader.Wait(); }
         catch (AggregateException e) when (e.InnerException is OperationCanceledException) { }
         catch (AggregateException e) { errors.Enqueue(e.InnerException!); }
+        if (diverged is not null) throw diverged;
         if (!errors.IsEmpty)
         {
             var first = errors.First(e => e is not OperationCanceledException);
@@ -250,10 +256,39 @@ internal sealed unsafe class TrainingRun
         long words = Interlocked.Read(ref _wordsDone) - doneAtStart;
         var summary = new EpochSummary(epoch, MeanLoss(workers), words, workers.Sum(w => w.TrainedWords),
             workers.Sum(w => w.Scratch.Examples), _clock.Elapsed - start);
+        if (summary.Words == 0) throw NothingTrained(_corpus, _vocabulary);
+        double fraction = Fraction();
+        diverged = _guard.CheckLoss(summary.Loss, epoch, fraction)
+            ?? _guard.CheckWeights(_model.Input, "input", epoch, fraction)
+            ?? _guard.CheckWeights(_model.TreeOutput, "tree", epoch, fraction)
+            ?? _guard.CheckWeights(_model.NoiseOutput, "noise", epoch, fraction);
+        if (diverged is not null) throw diverged;
+        _guard.EpochDone(summary.Loss);
         _logger.LogInformation("Epoch {Epoch}/{Epochs}: loss {Loss:F4}, {Words:N0} words ({Trained:N0} after subsampling), {Rate:N0} words/s",
             epoch, _o.Epochs, summary.Loss, summary.Words, summary.TrainedWords, summary.WordsPerSecond);
         return summary;
     }
+
+    /// <summary>
+    /// The divergence check made every 200 ms: the running loss, and the rows every prediction writes (the
+    /// most frequent words' input rows, the top of the tree, the most frequent noise rows), where NaN shows
+    /// first. The whole matrices are checked at the end of each epoch.
+    /// </summary>
+    private TrainingDivergedException? CheckWhileRunning(int epoch, Worker[] workers)
+    {
+        double fraction = Fraction();
+        int head = Math.Min(_vocabulary.Count, SharedHotRows.TreeRows) * _o.Dim;
+        return _guard.CheckLoss(MeanLoss(workers), epoch, fraction)
+            ?? _guard.CheckWeights(_model.Input.AsSpan(0, head), "input", epoch, fraction)
+            ?? _guard.CheckWeights(_model.TreeOutput.AsSpan(0, Math.Min(head, _model.TreeOutput?.Length ?? 0)), "tree", epoch, fraction)
+            ?? _guard.CheckWeights(_model.NoiseOutput.AsSpan(0, Math.Min(head, _model.NoiseOutput?.Length ?? 0)), "noise", epoch, fraction);
+    }
+
+    private double Fraction() => _totalWords == 0 ? 1 : Math.Min(1, (double)Interlocked.Read(ref _wordsDone) / _totalWords);
+
+    /// <summary>An epoch met no word of the vocabulary: a vocabulary read from a file that does not fit the corpus.</summary>
+    internal static CorpusException NothingTrained(CorpusReader corpus, Vocabulary vocabulary) =>
+        new($"{(corpus.Files.Count == 1 ? corpus.Files[0] : $"{corpus.Files.Count} files")}: no word of the corpus is in the vocabulary ({vocabulary.Count:N0} words, such as '{vocabulary.GetWord(0)}'); nothing was trained");
 
     private static double MeanLoss(Worker[] workers)
     {
