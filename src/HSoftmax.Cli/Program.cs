@@ -21,6 +21,7 @@ public static class Program
             stderr.WriteLine("hsoftmax: no command given; running the demo: 'hsoftmax train --epochs 15' on the bundled corpus (see 'hsoftmax --help')");
             return Task.FromResult(TrainCommand.Run(train.Parse(["--epochs", "15"]), stdout, stderr, cancel));
         });
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        // No System.CommandLine termination handler: `train` handles Ctrl-C and SIGTERM itself (Interruption).
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null });
     }
 }

@@ -16,7 +16,7 @@ internal static class TrainCommand
 
     private static readonly Option<string[]> Input = new("--input", "-i")
     {
-        Description = "Corpus file(s) or folder(s), plain UTF-8 or gzip; one sentence per line. Default: the bundled corpus.",
+        Description = "Corpus file(s) or folder(s), plain UTF-8 or gzip; one sentence per line; - for standard input. Default: the bundled corpus.",
         AllowMultipleArgumentsPerToken = true,
     };
     private static readonly Option<string> Output = new("--output", "-o") { Description = "Where to write the vectors.", DefaultValueFactory = _ => "vectors.txt" };
@@ -74,6 +74,8 @@ internal static class TrainCommand
     internal static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         bool quiet = parse.GetValue(Quiet);
+        using var interruption = new Interruption(cancel);
+        cancel = interruption.Token;
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider(quiet ? LogLevel.Warning : LogLevel.Information, stderr)));
         var logger = loggerFactory.CreateLogger("hsoftmax");
         try
@@ -85,6 +87,8 @@ internal static class TrainCommand
                 string corpus = BundledData.FindCorpus()
                     ?? throw new CorpusException($"the bundled corpus corpora/{BundledData.CorpusFileName} was not found; give --input");
                 inputs = [corpus];
+                if (CorpusFiles.StandardInputIsPipe)
+                    logger.LogWarning("Standard input is a pipe, but without --input - it is not read: training on the bundled corpus");
             }
             var options = new TrainingOptions
             {
@@ -139,13 +143,21 @@ internal static class TrainCommand
                 RefuseIfGiven("only sampled softmax takes it; add --loss sampled", Samples, Proposal);
             var format = parse.GetValue(Format) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
             string output = parse.GetValue(Output)!;
-            CheckWritable(output);
+            string? saveVocab = parse.GetValue(SaveVocab);
+            var files = CorpusFiles.Expand(inputs);
+            var outputs = new List<(string, string)> { ("--output", output) };
+            if (saveVocab is not null) outputs.Add(("--save-vocab", saveVocab));
+            OutputPaths.Check(outputs, inputs, files);
             bool evaluate = parse.GetValue(Eval) ?? bundled;
 
             var clock = Stopwatch.StartNew();
-            var reader = CorpusReader.FromPaths(inputs, options.Corpus);
+            using var spool = CorpusSpool.Create(files, cancellationToken: cancel);
+            foreach (var (copied, bytes) in spool.Copied)
+                logger.LogInformation("Copied {Input} to a temporary file ({MB:N1} MB): training reads the corpus once per epoch",
+                    copied == CorpusFiles.StandardInput ? "standard input" : copied, bytes / 1048576.0);
+            var reader = new CorpusReader(spool.Files, options.Corpus);
             logger.LogInformation("Training {Model} with {Loss} on {Files} ({Engine} engine): dim {Dim}, window {Window}, sample {Sample}, min-count {MinCount}, {Epochs} epochs, {Threads} threads",
-                options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW", parse.GetValue(Loss), Describe(reader.Files), parse.GetValue(Engine), options.Dim, options.Window,
+                options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW", parse.GetValue(Loss), Describe(files), parse.GetValue(Engine), options.Dim, options.Window,
                 options.Sample, options.MinCount, options.Epochs, options.Threads);
             var progress = new ProgressReporter(stderr, logger, quiet);
             string? readVocab = parse.GetValue(ReadVocab);
@@ -163,9 +175,9 @@ internal static class TrainCommand
             }
             progress.Finish();
 
-            if (parse.GetValue(SaveVocab) is string vocabPath) result.Vocabulary.Save(vocabPath);
+            if (saveVocab is not null) result.Vocabulary.Save(saveVocab, cancel);
             var writeClock = Stopwatch.StartNew();
-            Word2VecFile.Save(result.Vectors, output, format);
+            Word2VecFile.Save(result.Vectors, output, format, cancel);
             logger.LogInformation("Wrote {Count:N0} vectors to {Path} ({Format}) in {Seconds:F1} s", result.Vectors.Count, output, format.ToString().ToLowerInvariant(), writeClock.Elapsed.TotalSeconds);
 
             PrintSummary(stdout, result, options, output, clock.Elapsed);
@@ -174,8 +186,9 @@ internal static class TrainCommand
         }
         catch (OperationCanceledException)
         {
+            ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine("hsoftmax: cancelled; no output written");
-            return 130;
+            return interruption.ExitCode;
         }
         catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("Exception raised from", StringComparison.Ordinal) || e.StackTrace?.Contains("TorchSharp", StringComparison.Ordinal) == true)
         {
@@ -184,7 +197,7 @@ internal static class TrainCommand
             stderr.WriteLine($"hsoftmax: libtorch: {e.Message.Split('\n')[0].Trim()}");
             return 1;
         }
-        catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or TorchUnavailableException)
+        catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or TorchUnavailableException or TrainingDivergedException)
         {
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: {e.Message}");
@@ -195,17 +208,8 @@ internal static class TrainCommand
     private static int CheckPositive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option}: must be at least 1, got {value}");
 
-    private static void CheckWritable(string output)
-    {
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
-        if (folder is not null && !Directory.Exists(folder))
-            throw new ArgumentException($"--output: folder {folder} does not exist");
-        if (Directory.Exists(output))
-            throw new ArgumentException($"--output: {output} is a folder");
-    }
-
     private static string Describe(IReadOnlyList<string> files) =>
-        files.Count == 1 ? files[0] : $"{files.Count} files";
+        files.Count == 1 ? (files[0] == CorpusFiles.StandardInput ? "standard input" : files[0]) : $"{files.Count} files";
 
     private static void PrintSummary(TextWriter w, TrainingResult r, TrainingOptions o, string output, TimeSpan wall)
     {
@@ -220,7 +224,12 @@ internal static class TrainCommand
         w.WriteLine($"Vectors      {Path.GetFullPath(output)}");
         w.WriteLine();
         var probes = ProbeWords.Where(p => r.Vectors.IndexOf(p) >= 0).Take(5).ToList();
-        if (probes.Count == 0) probes = Enumerable.Range(Math.Min(50, r.Vectors.Count - 1), Math.Min(5, r.Vectors.Count)).Select(r.Vectors.GetWord).ToList();
+        if (probes.Count == 0)
+        {
+            // Words from rank 50 on, fewer in a smaller vocabulary: the very top is mostly function words.
+            int take = Math.Min(5, r.Vectors.Count);
+            probes = Enumerable.Range(Math.Min(50, r.Vectors.Count - take), take).Select(r.Vectors.GetWord).ToList();
+        }
         w.WriteLine("Nearest neighbours (cosine):");
         foreach (string probe in probes)
         {

@@ -1,32 +1,106 @@
 namespace HSoftmax.Corpus;
 
 /// <summary>
-/// Writes a file through a temporary file beside it and renames it into place, so a failed or
-/// cancelled write never leaves a half-written file under the real name.
+/// Writes a file through a temporary file beside it, flushed to disk and then renamed into place, so a
+/// failed, cancelled or killed write never leaves a half-written file under the real name, and a crash
+/// just after the rename cannot leave an empty one (the data reaches the disk before the name does).
 /// </summary>
+/// <remarks>
+/// A symbolic link is written through: the file it names is replaced and the link stays a link. An
+/// existing file keeps its permissions. A FIFO or device (<c>/dev/null</c>, <c>/dev/stdout</c>) is written
+/// into directly, since renaming over it would replace the device node with a regular file.
+/// </remarks>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write, CancellationToken cancellationToken = default)
     {
         string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
+        string target = full;
+        if (new FileInfo(full).LinkTarget is not null)
+        {
+            try
+            {
+                if (File.ResolveLinkTarget(full, returnFinalTarget: true) is { } linked) target = linked.FullName;
+            }
+            catch (IOException e)
+            {
+                throw new CorpusException($"{path}: cannot follow the link: {e.Message}", e);
+            }
+        }
+        switch (FileStat.Kind(target))
+        {
+            case FileKind.Folder:
+                throw new CorpusException($"{path}: is a folder");
+            case FileKind.Special:
+                WriteInPlace(path, target, write, cancellationToken);
+                return;
+        }
+        string? folder = Path.GetDirectoryName(target);
         if (folder is not null && !Directory.Exists(folder))
             throw new CorpusException($"{path}: folder {folder} does not exist");
-        string temp = $"{full}.{Environment.ProcessId}.tmp";
+        string temp = $"{target}.{Environment.ProcessId}.tmp";
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                write(stream);
+                using (var checkedStream = new CancellableStream(file, cancellationToken))
+                    write(checkedStream);
+                cancellationToken.ThrowIfCancellationRequested();
+                file.Flush(flushToDisk: true);
             }
-            File.Move(temp, full, overwrite: true);
+            if (!OperatingSystem.IsWindows() && File.Exists(target))
+                File.SetUnixFileMode(temp, File.GetUnixFileMode(target));
+            File.Move(temp, target, overwrite: true);
         }
         catch (Exception e)
         {
-            try { File.Delete(temp); } catch (IOException) { }
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (e is AggregateException { InnerException: OperationCanceledException cancelled }) throw cancelled;
             if (e is IOException or UnauthorizedAccessException)
                 throw new CorpusException($"{path}: cannot write: {e.Message}", e);
             throw;
         }
+    }
+
+    private static void WriteInPlace(string path, string target, Action<Stream> write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var file = new FileStream(target, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            using var checkedStream = new CancellableStream(file, cancellationToken);
+            write(checkedStream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CorpusException($"{path}: cannot write: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Checks for cancellation at every write, so Ctrl-C stops even a write of gigabytes within a buffer.</summary>
+    private sealed class CancellableStream(Stream inner, CancellationToken cancellationToken) : Stream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            inner.Write(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void WriteByte(byte value)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            inner.WriteByte(value);
+        }
+
+        public override void Flush() => inner.Flush();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

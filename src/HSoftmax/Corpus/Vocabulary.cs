@@ -72,7 +72,7 @@ public sealed class Vocabulary
     }
 
     /// <summary>Writes <c>word count</c> lines, as word2vec's -save-vocab does.</summary>
-    public void Save(string path)
+    public void Save(string path, CancellationToken cancellationToken = default)
     {
         AtomicFile.Write(path, stream =>
         {
@@ -86,7 +86,7 @@ public sealed class Vocabulary
                 writer.Write(number[..n]);
                 writer.WriteByte((byte)'\n');
             }
-        });
+        }, cancellationToken);
     }
 
     /// <summary>

@@ -46,7 +46,8 @@ public static class Word2VecFile
 {
     private const int MaxWordBytes = 1 << 20;
 
-    public static void Save(WordVectors vectors, string path, VectorFormat format)
+    /// <summary>Writes the vectors atomically (see <see cref="AtomicFile"/>); cancelling leaves any old file as it was.</summary>
+    public static void Save(WordVectors vectors, string path, VectorFormat format, CancellationToken cancellationToken = default)
     {
         AtomicFile.Write(path, stream =>
         {
@@ -54,7 +55,7 @@ public static class Word2VecFile
             WriteAscii(output, $"{vectors.Count} {vectors.Dim}\n");
             if (format == VectorFormat.Binary) WriteBinary(vectors, output);
             else WriteText(vectors, output);
-        });
+        }, cancellationToken);
     }
 
     private static void WriteBinary(WordVectors vectors, Stream output)
