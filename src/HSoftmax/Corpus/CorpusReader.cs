@@ -98,6 +98,7 @@ public sealed class CorpusReader
         int kept = 0;            // bytes of an unfinished token carried to the front of the buffer
         bool skipping = false;   // inside an over-long token, discarding until whitespace
         bool eof = false;
+        bool atStart = true;
 
         while (!eof)
         {
@@ -107,6 +108,13 @@ public sealed class CorpusReader
             int length = kept + read;
             int pos = 0;
             kept = 0;
+            if (atStart)
+            {
+                // A UTF-8 byte order mark (Windows editors write one) is not part of the first word.
+                if (length < 3 && !eof) { kept = length; continue; }
+                atStart = false;
+                if (length >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF) pos = 3;
+            }
 
             while (pos < length)
             {
@@ -173,7 +181,9 @@ public sealed class CorpusReader
     {
         try
         {
-            return stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
+            // One read, not a fill: a gzip error found behind good data then comes on the next call,
+            // after the lines before it were counted, so the message names the right line.
+            return stream.Read(target);
         }
         catch (InvalidDataException e)
         {

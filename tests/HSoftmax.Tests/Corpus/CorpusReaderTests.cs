@@ -90,6 +90,80 @@ public class CorpusReaderTests
         Assert.Contains("gzip", e.Message);
     }
 
+    private static byte[] Gzip(string text)
+    {
+        var ms = new MemoryStream();
+        using (var gz = new GZipStream(ms, CompressionLevel.Optimal, leaveOpen: true))
+            gz.Write(Encoding.UTF8.GetBytes(text));
+        return ms.ToArray();
+    }
+
+    private static string Lines(int first, int count) =>
+        string.Concat(Enumerable.Range(first, count).Select(i => $"line{i} w{i % 7}\n"));
+
+    [Fact]
+    public void ConcatenatedGzipMembersReadAsGzipDcReadsThem()
+    {
+        using var tmp = new TempFolder();
+        // As `cat a.gz b.gz c.gz`: the last trailer gives only the last member's size.
+        string file = tmp.Write("cat.gz", [.. Gzip(Lines(0, 30000)), .. Gzip(Lines(30000, 5)), .. Gzip(Lines(30005, 20000))]);
+        var sentences = ReadAll(new CorpusReader([file]));
+        Assert.Equal(50005, sentences.Count);
+        Assert.Equal(["line30004", $"w{30004 % 7}"], sentences[30004]);
+        Assert.Equal(["line50004", $"w{50004 % 7}"], sentences[^1]);
+    }
+
+    [Theory]
+    [InlineData(4)]     // the last member's length cut off
+    [InlineData(8)]     // its whole trailer
+    [InlineData(2000)]  // inside its data
+    public void AConcatenatedGzipCutShortIsAnError(int cut)
+    {
+        using var tmp = new TempFolder();
+        byte[] whole = [.. Gzip(Lines(0, 20000)), .. Gzip(Lines(20000, 20000))];
+        string file = tmp.Write("cut.gz", whole[..^cut]);
+        var e = Assert.Throws<CorpusException>(() => ReadAll(new CorpusReader([file])));
+        Assert.Contains(file, e.Message);
+        Assert.Contains("truncated gzip", e.Message);
+    }
+
+    [Fact]
+    public void ATruncatedGzipNamesTheLineWhereTheTextStopped()
+    {
+        using var tmp = new TempFolder();
+        byte[] all = Gzip(Lines(0, 400000));  // 5.6 MB of text: several reader buffers
+        string file = tmp.Write("cut.gz", all[..(all.Length * 3 / 4)]);
+        var e = Assert.Throws<CorpusException>(() => ReadAll(new CorpusReader([file])));
+        int line = int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @"near line (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // .NET's GZipStream returns what the cut file holds without a word: the lines in it are where the text stopped.
+        using var partial = new GZipStream(new MemoryStream(all[..(all.Length * 3 / 4)]), CompressionMode.Decompress);
+        var text = new MemoryStream();
+        partial.CopyTo(text);
+        int newlines = text.ToArray().Count(b => b == (byte)'\n');
+        Assert.InRange(newlines, 250000, 350000);
+        Assert.InRange(line, newlines, newlines + 1);
+    }
+
+    [Fact]
+    public void DataAfterAGzipMemberIsAnError()
+    {
+        using var tmp = new TempFolder();
+        string file = tmp.Write("junk.gz", [.. Gzip(Lines(0, 10)), .. "not gzip"u8]);
+        var e = Assert.Throws<CorpusException>(() => ReadAll(new CorpusReader([file])));
+        Assert.Contains("not gzip data", e.Message);
+    }
+
+    [Fact]
+    public void ACorruptedGzipMemberFailsItsChecksum()
+    {
+        using var tmp = new TempFolder();
+        byte[] bytes = Gzip(Lines(0, 10));
+        bytes[^6] ^= 0xff;  // the CRC-32 in the trailer
+        string file = tmp.Write("crc.gz", bytes);
+        var e = Assert.Throws<CorpusException>(() => ReadAll(new CorpusReader([file])));
+        Assert.Contains("corrupt gzip", e.Message);
+    }
+
     [Fact]
     public void NulByteIsAnErrorNamingFileAndLine()
     {
