@@ -24,18 +24,26 @@ internal sealed class HostFeed : IDisposable
     private readonly BlockingCollection<DeviceChunk> _ready;
     private readonly BlockingCollection<DeviceChunk> _free = new(new ConcurrentQueue<DeviceChunk>());
     private readonly ConcurrentQueue<Exception> _errors = new();
+    private readonly Action<TokenChunk, Vocabulary> _lookUp;
+    private CancellationTokenSource? _stop;
 
-    public HostFeed(CorpusReader corpus, Vocabulary vocabulary, int depth)
+    /// <param name="lookUp">The look-up stage's work on a chunk; tests give one that fails.</param>
+    public HostFeed(CorpusReader corpus, Vocabulary vocabulary, int depth, Action<TokenChunk, Vocabulary>? lookUp = null)
     {
         _vocabulary = vocabulary;
+        _lookUp = lookUp ?? ((chunk, v) => chunk.Resolve(v));
         _producer = new ChunkProducer(corpus, poolSize: depth + 2);
         _tokens = new BlockingCollection<TokenChunk>(boundedCapacity: depth);
         _ready = new BlockingCollection<DeviceChunk>(boundedCapacity: depth);
         for (int i = 0; i < depth + 2; i++) _free.Add(new DeviceChunk(_producer.ChunkCapacity));
     }
 
-    public Task[] Start(CancellationToken cancellationToken)
+    public Task[] Start(CancellationToken outer)
     {
+        // Either stage failing stops the other: a reader left blocked on a full queue would never end,
+        // and the trainer waits for both stages.
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        var cancellationToken = _stop.Token;
         var read = Task.Factory.StartNew(() => Guard(() => _producer.ProduceEpoch(_tokens, cancellationToken)), TaskCreationOptions.LongRunning);
         var prepare = Task.Factory.StartNew(() => Guard(() =>
         {
@@ -43,7 +51,7 @@ internal sealed class HostFeed : IDisposable
             {
                 foreach (var chunk in _tokens.GetConsumingEnumerable(cancellationToken))
                 {
-                    chunk.Resolve(_vocabulary);
+                    _lookUp(chunk, _vocabulary);
                     var ready = _free.Take(cancellationToken);
                     chunk.Tokens.AsSpan(0, chunk.TokenCount).CopyTo(ready.Words);
                     int begin = 0;
@@ -70,7 +78,12 @@ internal sealed class HostFeed : IDisposable
     {
         try { action(); }
         catch (OperationCanceledException) { }
-        catch (Exception e) { _errors.Enqueue(e); _ready.CompleteAdding(); }
+        catch (Exception e)
+        {
+            _errors.Enqueue(e);
+            _stop?.Cancel();
+            _ready.CompleteAdding();
+        }
     }
 
     /// <summary>The next chunk, or false at the end of the epoch (or when a host stage failed).</summary>
@@ -91,6 +104,7 @@ internal sealed class HostFeed : IDisposable
 
     public void Dispose()
     {
+        _stop?.Dispose();
         _tokens.Dispose();
         _ready.Dispose();
         _free.Dispose();

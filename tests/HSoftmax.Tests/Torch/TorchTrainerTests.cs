@@ -136,3 +136,24 @@ public class EngineQualityTests
         Assert.True(torchCorrect >= 0.75 * cpuCorrect, $"analogies answered: CPU {cpuCorrect}, torch {torchCorrect}");
     }
 }
+
+public class HostFeedTests
+{
+    [Fact]
+    public async Task AFailedLookUpStopsTheReaderToo()
+    {
+        // Enough text for many more chunks than the queues hold: before the fix the reader stayed
+        // blocked on a full queue after the look-up stage failed, and the trainer waited for it forever.
+        using var tmp = new TempFolder();
+        var rnd = new Random(1);
+        string file = tmp.Write("c.txt", string.Concat(Enumerable.Range(0, 40_000).Select(_ => $"a{rnd.Next(50)} b{rnd.Next(50)} c d e f g h i j\n")));
+        var corpus = new HSoftmax.Corpus.CorpusReader([file]);
+        var vocabulary = HSoftmax.Corpus.VocabularyBuilder.Build(corpus, 1, null, out _);
+        using var feed = new HostFeed(corpus, vocabulary, depth: 2, lookUp: (_, _) => throw new InvalidOperationException("look-up failed"));
+        var stages = feed.Start(CancellationToken.None);
+        Assert.False(feed.TryTake(out _, CancellationToken.None));
+        await Task.WhenAll(stages).WaitAsync(TimeSpan.FromSeconds(30));
+        var e = Assert.Throws<InvalidOperationException>(feed.ThrowIfFailed);
+        Assert.Equal("look-up failed", e.Message);
+    }
+}
