@@ -132,7 +132,11 @@ internal static class TrainCommand
                     if (parse.GetResult(option) is { Implicit: false })
                         throw new ArgumentException($"{option.Name}: {why}");
             }
-            if (torchEngine) torchOptions.Validate();
+            if (torchEngine)
+            {
+                torchOptions.Validate();
+                TorchDevice.Resolve(torchOptions.Device, out _);  // --device cuda without CUDA: say so before the counting pass
+            }
             else
             {
                 RefuseIfGiven("only the torch engine takes it; add --engine torch", Device, Batch, RowCap, Samples, Proposal);

@@ -106,12 +106,18 @@ public sealed class TorchTrainer
         bool hs = o.Loss == LossKind.HierarchicalSoftmax;
         var keepProbabilities = Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample);
         HuffmanTree? tree = hs ? CpuTrainer.BuildTree(vocabulary, keepProbabilities, _logger) : null;
-        if (o.Loss == LossKind.Softmax) CheckSoftmaxFits(vocabulary.Count, batch, device);
+        if (o.Loss == LossKind.Softmax) CheckLogitsFit("--loss softmax", vocabulary.Count, "words", batch, device);
+        if (o.Loss == LossKind.SampledSoftmax)
+        {
+            if (_torch.Samples >= vocabulary.Count)
+                throw new ArgumentException($"--samples: {_torch.Samples:N0} candidates are not fewer than the vocabulary's {vocabulary.Count:N0} words; lower --samples, or use --loss softmax, which is exact");
+            CheckLogitsFit("--loss sampled", _torch.Samples, "candidates", batch, device);
+        }
         // The matrices on the device, their host copy (initial values in, vectors out) and, for
         // hierarchical softmax, the [V, depth] path table (int32 nodes, float labels).
         long matrices = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, !hs);
         long paths = tree is null ? 0 : 8L * vocabulary.Count * tree.MaxDepth;
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long available = AvailableMemory.Bytes();
         long hostBytes = device.type == DeviceType.CPU ? 2 * matrices + paths : matrices;
         _logger.LogInformation("Weights: {Words:N0} x {Dim}, {Matrices:N0} MB on the device, {Paths:N0} MB of paths; {Host:N0} MB of host memory of {Available:N0} MB available",
             vocabulary.Count, o.Dim, matrices / 1048576.0, paths / 1048576.0, hostBytes / 1048576.0, available / 1048576.0);
@@ -156,14 +162,14 @@ public sealed class TorchTrainer
         _ => throw new ArgumentException($"--loss: {o.Loss} is not a TorchSharp objective"),
     };
 
-    private static void CheckSoftmaxFits(int words, int batch, Device device)
+    private static void CheckLogitsFit(string what, int columns, string of, int batch, Device device)
     {
-        // Logits, their softmax and the gradient: three [batch, V] float matrices.
-        double bytes = 3.0 * 4 * words * batch;
-        double available = device.type == DeviceType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2.0 : 8.0 * (1L << 30);
-        if (bytes > available || (long)words * batch > int.MaxValue)
+        // Logits, their softmax and the gradient: three [batch, columns] float matrices.
+        double bytes = 3.0 * 4 * columns * batch;
+        double available = device.type == DeviceType.CPU ? AvailableMemory.Bytes() / 2.0 : 8.0 * (1L << 30);
+        if (bytes > available || (long)columns * batch > int.MaxValue)
             throw new ArgumentException(
-                $"--loss softmax: a step needs {bytes / 1048576:N0} MB of logits ({batch:N0} x {words:N0} words) but at most {available / 1048576:N0} MB may be used; lower --batch, raise --min-count, or use hs, ns or sampled");
+                $"{what}: a step needs {bytes / 1048576:N0} MB of logits ({batch:N0} x {columns:N0} {of}) but at most {available / 1048576:N0} MB may be used; lower --batch or --samples, raise --min-count, or use hs or ns");
     }
 
     private static void CopyOut(Tensor source, float[] destination)

@@ -86,7 +86,7 @@ public sealed class CpuTrainer
         var keepProbabilities = Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample);
         HuffmanTree? tree = hs ? BuildTree(vocabulary, keepProbabilities, _logger) : null;
         long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long available = AvailableMemory.Bytes();
         _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB of {Available:N0} MB available",
             vocabulary.Count, o.Dim, hs && ns ? "input, tree, noise" : hs ? "input, tree" : "input, noise", bytes / 1048576.0, available / 1048576.0);
         if (bytes > available)
