@@ -157,11 +157,15 @@ public static class EvalCommands
         int needed = Math.Max(analogyFiles.Count > 0 ? settings.Analogy.Restrict : 0, similarityFiles.Count > 0 ? settings.Similarity.Restrict : 0);
         int limit = settings.Limit is int l ? Math.Min(l, needed) : needed;
         var clock = Stopwatch.StartNew();
-        var vectors = Load(settings.Vectors, limit, settings.StrictUtf8);
+        var vectors = Load(settings.Vectors, limit, settings.StrictUtf8, stderr);
         double loadSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var report = EvaluationSuite.Run(vectors, analogyFiles, similarityFiles, settings.Analogy, settings.Similarity);
         double evalSeconds = clock.Elapsed.TotalSeconds;
+        // gensim skips such lines with a log line; a score over fewer questions than the file holds must say so.
+        foreach (var (set, invalid) in report.Analogy.Select(a => (a.Set, a.InvalidLines)).Concat(report.Similarity.Select(r => (r.Set, r.InvalidLines))))
+            if (invalid > 0)
+                stderr.WriteLine($"hsoftmax: warning: {set}: {invalid:N0} malformed line(s) skipped, as gensim skips them");
         if (settings.Json)
         {
             stdout.WriteLine(report.ToJson());
@@ -178,7 +182,7 @@ public static class EvalCommands
         TextWriter stdout, TextWriter stderr) => Guard(stderr, () =>
     {
         if (words.Count == 0) throw new ArgumentException("give at least one word");
-        var vectors = Load(vectorsPath, limit, strictUtf8);
+        var vectors = Load(vectorsPath, limit, strictUtf8, stderr);
         int status = 0;
         foreach (string word in words)
         {
@@ -200,7 +204,7 @@ public static class EvalCommands
         TextWriter stdout, TextWriter stderr) => Guard(stderr, () =>
     {
         int read = limit is int l ? Math.Min(l, options.Restrict) : options.Restrict;
-        var vectors = Load(vectorsPath, read, strictUtf8);
+        var vectors = Load(vectorsPath, read, strictUtf8, stderr);
         var evaluator = new AnalogyEvaluator(vectors, options);
         var answers = evaluator.Solve(a, b, c, k);
         stdout.WriteLine($"{b} - {a} + {c} ({AnalogyOptions.MethodName(options.Method)}, {evaluator.RowsSearched:N0} words):");
@@ -215,11 +219,16 @@ public static class EvalCommands
             stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,3}  {1}  {2:F4}", i + 1, items[i].Word.PadRight(width), items[i].Score));
     }
 
-    private static WordVectors Load(string path, int? limit, bool strictUtf8)
+    private static WordVectors Load(string path, int? limit, bool strictUtf8, TextWriter stderr)
     {
         if (Directory.Exists(path)) throw new CorpusException($"{path}: is a folder, not a vectors file");
         if (!File.Exists(path)) throw new CorpusException($"{path}: no such file");
-        return Word2VecFile.Load(path, new VectorReadOptions { Limit = limit == int.MaxValue ? null : limit, ReplaceInvalidUtf8 = !strictUtf8 });
+        return Word2VecFile.Load(path, new VectorReadOptions
+        {
+            Limit = limit == int.MaxValue ? null : limit,
+            ReplaceInvalidUtf8 = !strictUtf8,
+            Warning = message => stderr.WriteLine($"hsoftmax: warning: {message}"),
+        });
     }
 
     /// <summary>Runs <paramref name="body"/>; bad input becomes one 'hsoftmax: message' line and exit code 1 (2 for a bad option value).</summary>

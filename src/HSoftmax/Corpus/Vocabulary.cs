@@ -99,8 +99,27 @@ public sealed class Vocabulary
         int lineNo = 0;
         long previous = long.MaxValue;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string raw in File.ReadLines(path, new UTF8Encoding(false, throwOnInvalidBytes: true)))
+        IEnumerator<string> lines;
+        try
         {
+            lines = File.ReadLines(path, new UTF8Encoding(false, throwOnInvalidBytes: true)).GetEnumerator();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CorpusException($"{path}: cannot open: {e.Message}", e);
+        }
+        using var _ = lines;
+        while (true)
+        {
+            try
+            {
+                if (!lines.MoveNext()) break;
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new CorpusException($"{path}: invalid UTF-8 near line {lineNo + 1}", e);
+            }
+            string raw = lines.Current;
             lineNo++;
             string line = raw.TrimEnd('\r');
             if (line.Length == 0) continue;

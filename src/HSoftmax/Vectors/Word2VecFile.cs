@@ -27,6 +27,8 @@ public sealed record VectorReadOptions
     /// <summary>Whether the file starts with a <c>V D</c> header line. Null detects it: a first line of exactly
     /// two unsigned integers is a header; anything else is the first record of a header-less (GloVe-style) text file.</summary>
     public bool? Header { get; init; }
+    /// <summary>Receives one line about what was read but not kept (words that repeat); null to ignore it.</summary>
+    public Action<string>? Warning { get; init; }
 }
 
 /// <summary>
@@ -285,13 +287,17 @@ public static class Word2VecFile
     {
         private readonly UTF8Encoding _encoding;
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        private readonly Action<string>? _warning;
         private List<string> _words = new();
+        private int _repeated;
+        private string? _firstRepeated;
         private float[] _data = [];
         private int _rows;
 
         public LoadState(string path, VectorReadOptions options)
         {
             Path = path;
+            _warning = options.Warning;
             _encoding = new UTF8Encoding(false, throwOnInvalidBytes: !options.ReplaceInvalidUtf8);
         }
 
@@ -368,13 +374,21 @@ public static class Word2VecFile
 
         private void Commit(string word)
         {
-            if (!_seen.Add(word)) return; // a repeated word keeps its first vector (gensim does the same)
+            if (!_seen.Add(word))
+            {
+                // A repeated word keeps its first vector (gensim does the same); the reader is told.
+                _repeated++;
+                _firstRepeated ??= word;
+                return;
+            }
             _words.Add(word);
             _rows++;
         }
 
         public WordVectors Finish()
         {
+            if (_repeated > 0)
+                _warning?.Invoke($"{Path}: {_repeated:N0} record(s) repeat a word read before (the first: '{_firstRepeated}'); each word keeps its first vector, as in gensim");
             long used = (long)_rows * Dim;
             if (used != _data.Length) Array.Resize(ref _data, (int)used);
             return new WordVectors(_words.ToArray(), _data, Dim);
