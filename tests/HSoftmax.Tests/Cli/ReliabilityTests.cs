@@ -120,8 +120,8 @@ public class ReliabilityTests
     {
         using var tmp = new TempFolder();
         string output = tmp.File("v.txt");
-        string[] device = engine == "torch" ? ["--device", "cpu", "--samples", "64"] : [];
-        if (loss != "sampled") device = device.Where(a => a is not "--samples" and not "64").ToArray();
+        string[] device = engine == "torch" ? ["--device", "cpu", "--samples", "16"] : [];
+        if (loss != "sampled") device = device.Where(a => a is not "--samples" and not "16").ToArray();
         var (code, _, stderr) = Run(["train", "--input", Corpus(tmp), "--output", output, "--dim", "8", "--epochs", "20", "--min-count", "1", "-q",
             "--alpha", "10", "--engine", engine, "--loss", loss, .. device]);
         Assert.Equal(1, code);
@@ -240,6 +240,73 @@ public class ReliabilityTests
         }, cancel.Token));
         Assert.Equal("old\n", File.ReadAllText(path));
         Assert.Equal([path], Directory.GetFiles(tmp.Path));
+    }
+
+    [Fact]
+    public void AByteOrderMarkIsNotPartOfTheFirstWord()
+    {
+        using var tmp = new TempFolder();
+        string file = tmp.Write("bom.txt", [0xEF, 0xBB, 0xBF, .. "alpha beta\nalpha\n"u8]);
+        var vocabulary = VocabularyBuilder.Build(new CorpusReader([file]), 1, null, out _);
+        Assert.Equal(0, vocabulary.IndexOf("alpha"u8));
+        Assert.Equal(2, vocabulary.Count);
+    }
+
+    [Fact]
+    public void BadUtf8InAReadVocabularyNamesTheFile()
+    {
+        using var tmp = new TempFolder();
+        string vocab = tmp.Write("vocab.txt", [.. "good 5\n"u8, 0xff, 0xfe, .. " 3\n"u8]);
+        var (code, _, stderr) = Run(Quick(Corpus(tmp), tmp.File("v.txt"), "--read-vocab", vocab));
+        Assert.Equal(1, code);
+        Assert.StartsWith($"hsoftmax: {vocab}: invalid UTF-8 near line", stderr.Trim());
+    }
+
+    [Fact]
+    public void CudaAskedForWithoutCudaIsRefusedBeforeTheCorpusIsRead()
+    {
+        using var tmp = new TempFolder();
+        if (TorchSharp.torch.cuda.is_available()) return;  // a CUDA machine: nothing to refuse
+        var (code, _, stderr) = Run("train", "--input", Corpus(tmp), "--output", tmp.File("v.txt"), "--engine", "torch", "--device", "cuda", "--min-count", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--device: CUDA was asked for", stderr);
+        Assert.DoesNotContain("Vocabulary:", stderr);  // the counting pass never ran
+    }
+
+    [Fact]
+    public void SampledSoftmaxWithAsManyCandidatesAsWordsIsRefused()
+    {
+        using var tmp = new TempFolder();
+        var (code, _, stderr) = Run(Quick(Corpus(tmp), tmp.File("v.txt"), "--engine", "torch", "--device", "cpu", "--loss", "sampled", "--samples", "100000"));
+        Assert.Equal(2, code);
+        Assert.Contains("--samples: 100,000 candidates are not fewer than the vocabulary's 60 words", stderr);
+    }
+
+    [Fact]
+    public void RepeatedWordsInAVectorsFileAndMalformedEvaluationLinesAreReported()
+    {
+        using var tmp = new TempFolder();
+        string vectors = tmp.Write("v.txt", "3 2\nking 1 0\nqueen 0 1\nking 0.5 0.5\n");
+        string pairs = tmp.Write("pairs.txt", "king queen 5\nthis line is malformed\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = HSoftmax.Cli.Program.Run(["eval", vectors, "--similarity", pairs], stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("1 record(s) repeat a word read before (the first: 'king')", stderr.ToString());
+        Assert.Contains("pairs.txt: 1 malformed line(s) skipped", stderr.ToString());
+    }
+
+    [Fact]
+    public void TheMemoryCheckUsesWhatIsAvailableNowNotTheTotal()
+    {
+        long now = HSoftmax.Training.AvailableMemory.Bytes();
+        Assert.InRange(now, 1L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        if (File.Exists("/proc/meminfo"))
+        {
+            long kb = long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal))
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(now, Math.Min(kb * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) / 2, kb * 1024 * 2);
+        }
     }
 
     private static ProcessStartInfo Cli(string[] args)
