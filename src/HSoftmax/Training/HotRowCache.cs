@@ -40,7 +40,8 @@ namespace HSoftmax.Training;
 /// (x[k+1] = x[k] - x[k-1] neither grows nor decays), so with exactly two threads the next rows down
 /// are private too, merged as a sum: the 960 tree rows below the averaged 64 and the 240 noise rows
 /// below the averaged 16. Shared, their cache lines went back and forth between the two cores at
-/// every prediction: private, CBOW HS ran 5% faster and skip-gram NS 5% (paired runs, enwiki). The sum
+/// every prediction: private, CBOW HS ran 5% faster (paired runs, enwiki), and skip-gram NS 5% with
+/// 1,008 summed noise rows (with the 240 kept, it is level: <c>tools/results/speed-ab.md</c>). The sum
 /// still lets a settled row swing, so the noise rows stop at 256: with 1,024 the skip-gram NS loss
 /// ended 0.8% above the 1-thread run's, with 256 0.5%, with 16 0.1%. With three threads or more the
 /// sum grows unstable (960 summed tree rows under the averaged 64 at 16 threads: loss 3% high), so
