@@ -9,6 +9,15 @@ public static class Program
     /// <summary>Runs the tool with its output sent to the given writers (tests run it in-process).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        if (args.Length > 0 && args[0] == "train" && Word2VecFlags.Used(args))
+        {
+            try { args = Word2VecFlags.Translate(args); }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine($"hsoftmax: {e.Message}");
+                return 2;
+            }
+        }
         var root = new RootCommand("HSoftmax: word2vec-compatible word vectors (skip-gram, CBOW; hierarchical softmax, negative sampling).\nWith no command, trains on the bundled corpus and shows what it learned.");
         var train = TrainCommand.Create();
         root.Subcommands.Add(train);
