@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using HSoftmax.Corpus;
 using HSoftmax.Vectors;
+using static HSoftmax.Tests.Cli.CliRun;
 
 namespace HSoftmax.Tests.Cli;
 
@@ -13,14 +14,6 @@ namespace HSoftmax.Tests.Cli;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class ReliabilityTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = HSoftmax.Cli.Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private static string Corpus(TempFolder tmp, string name = "corpus.txt", int words = 60)
     {
         var rnd = new Random(3);
@@ -288,12 +281,10 @@ public class ReliabilityTests
         using var tmp = new TempFolder();
         string vectors = tmp.Write("v.txt", "3 2\nking 1 0\nqueen 0 1\nking 0.5 0.5\n");
         string pairs = tmp.Write("pairs.txt", "king queen 5\nthis line is malformed\n");
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = HSoftmax.Cli.Program.Run(["eval", vectors, "--similarity", pairs], stdout, stderr);
-        Assert.True(code == 0, stderr.ToString());
-        Assert.Contains("1 record(s) repeat a word read before (the first: 'king')", stderr.ToString());
-        Assert.Contains("pairs.txt: 1 malformed line(s) skipped", stderr.ToString());
+        var (code, _, stderr) = Run("eval", vectors, "--similarity", pairs);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("1 record(s) repeat a word read before (the first: 'king')", stderr);
+        Assert.Contains("pairs.txt: 1 malformed line(s) skipped", stderr);
     }
 
     [Fact]

@@ -1,17 +1,10 @@
 using HSoftmax.Vectors;
+using static HSoftmax.Tests.Cli.CliRun;
 
 namespace HSoftmax.Tests.Cli;
 
 public class TrainCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = HSoftmax.Cli.Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private static string Corpus(TempFolder tmp)
     {
         var rnd = new Random(3);
