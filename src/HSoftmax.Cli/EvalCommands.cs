@@ -107,6 +107,34 @@ public static class EvalCommands
         return command;
     }
 
+    /// <summary><c>hsoftmax similarity VECTORS A B</c>: the cosine similarity of two words, as gensim's <c>similarity</c>.</summary>
+    public static Command Similarity()
+    {
+        var vectors = VectorsArgument();
+        var a = new Argument<string>("a") { Description = "The first word." };
+        var b = new Argument<string>("b") { Description = "The second word." };
+        var limit = LimitOption();
+        var strict = StrictUtf8Option();
+        var command = new Command("similarity", "Show the cosine similarity of two words (gensim's similarity).");
+        foreach (var argument in new Argument[] { vectors, a, b }) command.Arguments.Add(argument);
+        foreach (Option o in new Option[] { limit, strict }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var io = parse.InvocationConfiguration;
+            return Guard(io.Error, () =>
+            {
+                var words = Load(parse.GetValue(vectors)!, parse.GetValue(limit), parse.GetValue(strict), io.Error);
+                // Exact keys, as gensim: a word that is not in the file is an error, not a near spelling.
+                string first = parse.GetValue(a)!, second = parse.GetValue(b)!;
+                foreach (string word in new[] { first, second })
+                    if (words.IndexOf(word) < 0) throw new CorpusException($"'{word}' is not in the vocabulary");
+                io.Output.WriteLine(words.Similarity(first, second).ToString("F6", CultureInfo.InvariantCulture));
+                return 0;
+            });
+        });
+        return command;
+    }
+
     /// <summary><c>hsoftmax analogy VECTORS A B C</c>: the k best answers to "A is to B as C is to ?" (B - A + C).</summary>
     public static Command Analogy()
     {

@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(EvalCommands.Eval());
         root.Subcommands.Add(EvalCommands.Nearest());
         root.Subcommands.Add(EvalCommands.Analogy());
+        root.Subcommands.Add(EvalCommands.Similarity());
         root.SetAction((parse, cancel) =>
         {
             // The demo: word2vec's defaults with 15 epochs, as its demo-word.sh, since the bundled corpus is small.
@@ -31,6 +32,10 @@ public static class Program
             return Task.FromResult(TrainCommand.Run(train.Parse(["--epochs", "15"]), stdout, stderr, cancel));
         });
         // No System.CommandLine termination handler: `train` handles Ctrl-C and SIGTERM itself (Interruption).
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null });
+        var parsed = root.Parse(args);
+        int code = parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null });
+        // A usage error (unknown option, missing argument, bad choice) exits 2, as range errors do and as
+        // getopt tools do; System.CommandLine's own code for it is 1, which we keep for bad input.
+        return parsed.Errors.Count > 0 && code == 1 ? 2 : code;
     }
 }

@@ -27,7 +27,7 @@ internal static class TrainCommand
         "ns", "hs", "ns", "hs+ns", "sampled", "softmax");
     private static readonly Option<string> Engine = Choice("--engine", "cpu: multi-threaded SIMD engine; torch: batched TorchSharp engine (CPU or CUDA).", "cpu", "cpu", "torch");
     private static readonly Option<string> Device = new("--device") { Description = "Torch engine: cpu, cuda, cuda:N or auto (CUDA where libtorch reports it).", DefaultValueFactory = _ => "auto" };
-    private static readonly Option<int> Batch = new("--batch") { Description = "Torch engine: predictions per SGD step (default 4096; much larger batches train worse).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int?> Batch = new("--batch") { Description = "Torch engine: predictions per SGD step (default 4096; much larger batches train worse)." };
     private static readonly Option<int> Samples = new("--samples") { Description = "Sampled softmax: candidates drawn per step, shared by the batch.", DefaultValueFactory = _ => 1024 };
     private static readonly Option<int> RowCap = new("--row-cap")
     {
@@ -45,7 +45,7 @@ internal static class TrainCommand
     private static readonly Option<float?> Alpha = new("--alpha") { Description = "Starting learning rate (default 0.025 skip-gram, 0.05 CBOW)." };
     private static readonly Option<float> MinAlpha = new("--min-alpha") { Description = "Learning rate at the end (linear decay).", DefaultValueFactory = _ => 1e-4f };
     private static readonly Option<int> Epochs = new("--epochs", "--iter") { Description = "Passes over the corpus.", DefaultValueFactory = _ => 5 };
-    private static readonly Option<int> Threads = new("--threads") { Description = "Training threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+    private static readonly Option<int?> Threads = new("--threads") { Description = "Training threads (default: all cores)." };
     private static readonly Option<ulong> Seed = new("--seed") { Description = "Random seed; with --threads 1 a run is exactly repeatable.", DefaultValueFactory = _ => 1UL };
     private static readonly Option<bool> CbowSum = new("--cbow-sum") { Description = "CBOW: sum the context vectors instead of averaging them." };
     private static readonly Option<int> MaxSentence = new("--max-sentence-length") { Description = "Cut longer lines into sentences of this many tokens.", DefaultValueFactory = _ => 10_000 };
@@ -111,7 +111,7 @@ internal static class TrainCommand
                 Alpha = parse.GetValue(Alpha),
                 MinAlpha = parse.GetValue(MinAlpha),
                 Epochs = parse.GetValue(Epochs),
-                Threads = parse.GetValue(Threads),
+                Threads = parse.GetValue(Threads) ?? Environment.ProcessorCount,
                 Seed = parse.GetValue(Seed),
                 CbowMean = !parse.GetValue(CbowSum),
                 Corpus = new CorpusOptions { MaxSentenceLength = CheckPositive(parse.GetValue(MaxSentence), "--max-sentence-length") },
@@ -121,7 +121,7 @@ internal static class TrainCommand
             var torchOptions = new TorchOptions
             {
                 Device = parse.GetValue(Device)!,
-                Batch = parse.GetValue(Batch),
+                Batch = parse.GetValue(Batch) ?? 0,
                 Samples = parse.GetValue(Samples),
                 Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
                 RowCap = parse.GetValue(RowCap),

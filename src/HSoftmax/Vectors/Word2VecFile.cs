@@ -130,12 +130,25 @@ public static class Word2VecFile
         }
     }
 
+    /// <summary>fastText's .bin starts with its magic number; its .vec beside it is the word2vec text file.</summary>
+    private static void RefuseFastTextModel(Stream stream, string path)
+    {
+        const int FastTextMagic = 793712314;
+        if (!stream.CanSeek) return;
+        Span<byte> head = stackalloc byte[4];
+        int n = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        stream.Position = 0;
+        if (n == 4 && BinaryPrimitives.ReadInt32LittleEndian(head) == FastTextMagic)
+            throw new CorpusException($"{path}: a fastText .bin model, not a word2vec vectors file; load the .vec file fastText writes beside it");
+    }
+
     public static WordVectors Load(string path, VectorReadOptions? options = null)
     {
         options ??= new VectorReadOptions();
         if (options.Limit is < 0) throw new ArgumentOutOfRangeException(nameof(options), "Limit must not be negative");
         using Stream stream = CorpusFiles.Open(path);
         long fileLength = stream is FileStream file ? file.Length : -1;
+        RefuseFastTextModel(stream, path);
         using var reader = new ByteReader(stream, path);
         var state = new LoadState(path, options);
         reader.SkipByteOrderMark();
