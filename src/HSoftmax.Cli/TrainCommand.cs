@@ -53,12 +53,24 @@ internal static class TrainCommand
     private static readonly Option<string?> ReadVocab = new("--read-vocab") { Description = "Use this vocabulary instead of counting the corpus." };
     private static readonly Option<bool?> Eval = new("--eval") { Description = "Evaluate the vectors on the bundled analogy and similarity sets (default: on for the bundled corpus)." };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Only errors and the final summary." };
+    private static readonly Option<string?> Checkpoint = new("--checkpoint")
+    {
+        Description = "CPU engine: write a checkpoint (model file) here at intervals, on Ctrl-C and at the end; go on with --resume.",
+    };
+    private static readonly Option<string?> CheckpointEvery = new("--checkpoint-every")
+    {
+        Description = "Checkpoint interval: a duration (90s, 30min, 2h) or corpus words (5000000, 500k, 50M, 2G). Default: 30min.",
+    };
+    private static readonly Option<string?> Resume = new("--resume")
+    {
+        Description = "Go on from a checkpoint with its inputs and options; only --output, --format, --save-vocab, --eval, --quiet, --checkpoint and --checkpoint-every may be given again.",
+    };
 
     public static Command Create()
     {
         var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
         foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
-                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet })
+                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Checkpoint, CheckpointEvery, Resume })
             command.Options.Add(o);
         command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
         return command;
@@ -78,9 +90,25 @@ internal static class TrainCommand
         cancel = interruption.Token;
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider(quiet ? LogLevel.Warning : LogLevel.Information, stderr)));
         var logger = loggerFactory.CreateLogger("hsoftmax");
+        CheckpointPolicy? checkpoints = null;
         try
         {
-            string[] inputs = parse.GetValue(Input) ?? [];
+            void RefuseIfGiven(string why, params Option[] refused)
+            {
+                foreach (Option option in refused)
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new ArgumentException($"{option.Name}: {why}");
+            }
+            // A resumed run takes its inputs and options from the checkpoint, its outputs from there too unless given again.
+            var resume = parse.GetValue(Resume) is string resumePath ? ModelFile.Load(resumePath) : null;
+            if (resume is not null)
+                RefuseIfGiven("a resumed run keeps the checkpoint's inputs and options; give only --output, --format, --save-vocab, --eval, --quiet, --checkpoint or --checkpoint-every",
+                    Input, Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
+                    Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, ReadVocab);
+            string? Setting(Option option, string? given) =>
+                parse.GetResult(option) is { Implicit: false } || resume is null ? given : Recorded(resume, option.Name) ?? given;
+
+            string[] inputs = resume is not null ? [.. resume.Inputs] : parse.GetValue(Input) ?? [];
             bool bundled = inputs.Length == 0;
             if (bundled)
             {
@@ -116,6 +144,7 @@ internal static class TrainCommand
                 CbowMean = !parse.GetValue(CbowSum),
                 Corpus = new CorpusOptions { MaxSentenceLength = CheckPositive(parse.GetValue(MaxSentence), "--max-sentence-length") },
             };
+            if (resume is not null) options = resume.Options;
             options.Validate();
             bool torchEngine = parse.GetValue(Engine) == "torch";
             var torchOptions = new TorchOptions
@@ -126,12 +155,6 @@ internal static class TrainCommand
                 Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
                 RowCap = parse.GetValue(RowCap),
             };
-            void RefuseIfGiven(string why, params Option[] refused)
-            {
-                foreach (Option option in refused)
-                    if (parse.GetResult(option) is { Implicit: false })
-                        throw new ArgumentException($"{option.Name}: {why}");
-            }
             if (torchEngine)
             {
                 torchOptions.Validate();
@@ -145,17 +168,34 @@ internal static class TrainCommand
             }
             if (options.Loss != LossKind.SampledSoftmax)
                 RefuseIfGiven("only sampled softmax takes it; add --loss sampled", Samples, Proposal);
-            var format = parse.GetValue(Format) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
-            string output = parse.GetValue(Output)!;
-            string? saveVocab = parse.GetValue(SaveVocab);
+            var format = Setting(Format, parse.GetValue(Format)) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
+            string output = Setting(Output, parse.GetValue(Output))!;
+            string? saveVocab = Setting(SaveVocab, parse.GetValue(SaveVocab));
+            string? checkpointPath = Setting(Checkpoint, parse.GetValue(Checkpoint)) ?? parse.GetValue(Resume);
+            string? every = Setting(CheckpointEvery, parse.GetValue(CheckpointEvery));
+            if (every is not null && checkpointPath is null) throw new ArgumentException("--checkpoint-every: give --checkpoint FILE too");
+            if (checkpointPath is not null)
+            {
+                if (torchEngine) throw new ArgumentException("--checkpoint: only the CPU engine writes checkpoints so far");
+                var (time, words) = ParseInterval(every ?? "30min");
+                checkpoints = new CheckpointPolicy(checkpointPath, time, words)
+                {
+                    Command = ["--output", output, "--format", format == VectorFormat.Binary ? "binary" : "text",
+                        .. saveVocab is null ? Array.Empty<string>() : ["--save-vocab", saveVocab], "--checkpoint-every", every ?? "30min",
+                        "--eval", (Setting(Eval, parse.GetValue(Eval)?.ToString()) is string e ? bool.Parse(e) : bundled).ToString()],
+                };
+            }
             var files = CorpusFiles.Expand(inputs);
             var outputs = new List<(string, string)> { ("--output", output) };
             if (saveVocab is not null) outputs.Add(("--save-vocab", saveVocab));
+            if (checkpointPath is not null) outputs.Add(("--checkpoint", checkpointPath));
             OutputPaths.Check(outputs, inputs, files);
-            bool evaluate = parse.GetValue(Eval) ?? bundled;
+            bool evaluate = Setting(Eval, parse.GetValue(Eval)?.ToString()) is string evalSetting ? bool.Parse(evalSetting) : bundled;
 
             var clock = Stopwatch.StartNew();
             using var spool = CorpusSpool.Create(files, cancellationToken: cancel);
+            if (checkpoints is not null && spool.Copied.Count > 0)
+                throw new ArgumentException("--checkpoint: standard input or a pipe cannot be read again to resume; train from a file");
             foreach (var (copied, bytes) in spool.Copied)
                 logger.LogInformation("Copied {Input} to a temporary file ({MB:N1} MB): training reads the corpus once per epoch",
                     copied == CorpusFiles.StandardInput ? "standard input" : copied, bytes / 1048576.0);
@@ -174,8 +214,9 @@ internal static class TrainCommand
             }
             else
             {
-                var trainer = new CpuTrainer(options, logger);
-                result = vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
+                var trainer = new CpuTrainer(options, logger) { Checkpoints = checkpoints };
+                result = resume is not null ? trainer.Resume(reader, resume, progress, cancel)
+                    : vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
             }
             progress.Finish();
 
@@ -191,8 +232,15 @@ internal static class TrainCommand
         catch (OperationCanceledException)
         {
             ProgressLine.ClearIfShown(stderr);
-            stderr.WriteLine("hsoftmax: cancelled; no output written");
+            stderr.WriteLine(checkpoints?.Written is null ? "hsoftmax: cancelled; no output written"
+                : $"hsoftmax: cancelled; checkpoint {checkpoints.Path} holds the run so far: go on with 'hsoftmax train --resume {checkpoints.Path}'");
             return interruption.ExitCode;
+        }
+        catch (TrainingDivergedException e) when (checkpoints?.Written is { } last)
+        {
+            ProgressLine.ClearIfShown(stderr);
+            stderr.WriteLine($"hsoftmax: {e.Message}; the last good checkpoint is {checkpoints.Path} (epoch {Math.Min(last.Epoch, last.Options.Epochs)}, {last.WordsDone:N0} words)");
+            return 1;
         }
         catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("Exception raised from", StringComparison.Ordinal) || e.StackTrace?.Contains("TorchSharp", StringComparison.Ordinal) == true)
         {
@@ -207,6 +255,32 @@ internal static class TrainCommand
             stderr.WriteLine($"hsoftmax: {e.Message}");
             return e is ArgumentException ? 2 : 1;
         }
+    }
+
+    /// <summary>A value the checkpoint's run was given (kept as option-value pairs in its Command).</summary>
+    private static string? Recorded(TrainingCheckpoint checkpoint, string option)
+    {
+        for (int i = 0; i + 1 < checkpoint.Command.Count; i++)
+            if (checkpoint.Command[i] == option) return checkpoint.Command[i + 1];
+        return null;
+    }
+
+    /// <summary>"90s", "30min", "2h" (a duration) or "5000000", "500k", "50M", "2G" (corpus words).</summary>
+    internal static (TimeSpan? Time, long? Words) ParseInterval(string text)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(\d+(?:\.\d+)?)(s|min|h|k|M|G)?$");
+        if (!m.Success || !double.TryParse(m.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) || n <= 0)
+            throw new ArgumentException($"--checkpoint-every: expected a duration (90s, 30min, 2h) or a number of words (5000000, 500k, 50M, 2G), got '{text}'");
+        return m.Groups[2].Value switch
+        {
+            "s" => (TimeSpan.FromSeconds(n), null),
+            "min" => (TimeSpan.FromMinutes(n), null),
+            "h" => (TimeSpan.FromHours(n), null),
+            "k" => (null, (long)(n * 1e3)),
+            "M" => (null, (long)(n * 1e6)),
+            "G" => (null, (long)(n * 1e9)),
+            _ => (null, (long)n),
+        };
     }
 
     private static int CheckPositive(int value, string option) =>

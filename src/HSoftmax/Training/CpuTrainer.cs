@@ -33,6 +33,9 @@ public sealed class CpuTrainer
     private readonly TrainingOptions _options;
     private readonly ILogger _logger;
 
+    /// <summary>Where and how often to write checkpoints (<see cref="ModelFile"/>); null for none.</summary>
+    public CheckpointPolicy? Checkpoints { get; init; }
+
     public CpuTrainer(TrainingOptions options, ILogger? logger = null)
     {
         options.Validate();
@@ -77,7 +80,25 @@ public sealed class CpuTrainer
     }
 
     /// <summary>Trains on a corpus with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
-    public TrainingResult Train(CorpusReader corpus, Vocabulary vocabulary, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public TrainingResult Train(CorpusReader corpus, Vocabulary vocabulary, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(corpus, vocabulary, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Goes on from a checkpoint: its vocabulary, weights and place in the corpus. The trainer's options
+    /// must be the checkpoint's, and the corpus the one it was trained on.
+    /// </summary>
+    public TrainingResult Resume(CorpusReader corpus, TrainingCheckpoint checkpoint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (checkpoint.Options != _options)
+            throw new ArgumentException("the trainer's options differ from the checkpoint's; construct it with checkpoint.Options");
+        if (checkpoint.Finished)
+            _logger.LogInformation("The checkpoint's run had finished all {Epochs} epochs: nothing left to train", _options.Epochs);
+        else
+            _logger.LogInformation("Resuming at epoch {Epoch}/{Epochs}, chunk {Chunk:N0}, after {Words:N0} words", checkpoint.Epoch, _options.Epochs, checkpoint.ChunksDone, checkpoint.WordsDone);
+        return Run(corpus, checkpoint.Vocabulary, checkpoint, progress, cancellationToken);
+    }
+
+    private TrainingResult Run(CorpusReader corpus, Vocabulary vocabulary, TrainingCheckpoint? resume, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var o = _options;
         bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
@@ -95,8 +116,8 @@ public sealed class CpuTrainer
         // The counting pass's tables (every distinct word) are garbage now: give their memory back
         // before the matrices are allocated, so the two never add up in the peak.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var model = new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
-        model.Initialise(o.Seed);
+        var model = resume?.Model ?? new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
+        if (resume is null) model.Initialise(o.Seed);
         int cores = Environment.ProcessorCount;
         if (o.Threads > cores)
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores: they take turns, so the vectors are those of {Threads} threads and the speed that of {Cores}",
@@ -104,7 +125,7 @@ public sealed class CpuTrainer
         else
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores", o.Threads, cores);
 
-        var run = new TrainingRun(o, vocabulary, keepProbabilities, tree, model, corpus, progress, _logger);
+        var run = new TrainingRun(o, vocabulary, keepProbabilities, tree, model, corpus, progress, _logger, Checkpoints, resume);
         var epochs = run.Execute(cancellationToken);
         var vectors = new WordVectors(vocabulary.Words, model.Input, o.Dim);
         return new TrainingResult(vectors, vocabulary, tree, model, null, epochs, run.Elapsed);
@@ -127,13 +148,23 @@ internal sealed unsafe class TrainingRun
     private readonly AliasSampler? _noise;
     private readonly long _totalWords;
     private readonly DivergenceGuard _guard;
+    private readonly CheckpointPolicy? _checkpoints;
+    private readonly TrainingCheckpoint? _resume;
+    private readonly PauseGate _gate = new();
+    private readonly List<EpochSummary> _finished = [];
     private SharedHotRows? _hotTree, _hotNoise;
     private long _wordsDone;
+    private long _skipChunks;   // chunks of a resumed epoch that the checkpoint had trained
+    private long _chunksDone;   // chunks of this epoch trained (skipped ones included)
+    private TimeSpan _lastCheckpointTime;
+    private long _lastCheckpointWords;
     private readonly Stopwatch _clock = new();
 
     public TrainingRun(TrainingOptions o, Vocabulary vocabulary, double[] keepProbabilities, HuffmanTree? tree, Word2VecModel model, CorpusReader corpus,
-        IProgress<TrainingProgress>? progress, ILogger logger)
+        IProgress<TrainingProgress>? progress, ILogger logger, CheckpointPolicy? checkpoints = null, TrainingCheckpoint? resume = null)
     {
+        _checkpoints = checkpoints;
+        _resume = resume;
         _o = o; _vocabulary = vocabulary; _tree = tree; _model = model; _corpus = corpus;
         _progress = progress; _logger = logger;
         _keepThreshold = Array.ConvertAll(keepProbabilities, FastRandom.ProbabilityThreshold);
@@ -186,16 +217,26 @@ internal sealed unsafe class TrainingRun
                 }
             }
             for (int t = 0; t < workers.Length; t++)
-                workers[t] = new Worker(this, t, objectives, new FastRandom(_o.Seed * 0x100000001B3UL + (ulong)t + 1));
+                workers[t] = new Worker(this, t, objectives, new FastRandom(_resume?.Workers[t].Random ?? _o.Seed * 0x100000001B3UL + (ulong)t + 1));
 
             // Dealt into at least as many chunks as threads, so that every thread has work even on a small corpus.
             var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2, streams: Math.Max(_o.Streams, _o.Threads));
-            var summaries = new List<EpochSummary>();
+            int first = 1;
+            if (_resume is not null)
+            {
+                _finished.AddRange(_resume.FinishedEpochs);
+                _wordsDone = _lastCheckpointWords = _resume.WordsDone;
+                first = _resume.Epoch;
+            }
             _clock.Start();
-            for (int epoch = 1; epoch <= _o.Epochs; epoch++)
-                summaries.Add(RunEpoch(epoch, workers, producer, cancellationToken));
+            for (int epoch = first; epoch <= _o.Epochs; epoch++)
+            {
+                var restore = epoch == _resume?.Epoch ? _resume : null;
+                _finished.Add(RunEpoch(epoch, workers, producer, restore, cancellationToken));
+            }
             _clock.Stop();
-            return summaries;
+            if (_checkpoints is not null && _resume?.Finished != true) WriteCheckpoint(_o.Epochs + 1, 0, workers);
+            return _finished.ToList();
         }
         finally
         {
@@ -204,11 +245,16 @@ internal sealed unsafe class TrainingRun
         }
     }
 
-    private EpochSummary RunEpoch(int epoch, Worker[] workers, ChunkProducer producer, CancellationToken cancellationToken)
+    private EpochSummary RunEpoch(int epoch, Worker[] workers, ChunkProducer producer, TrainingCheckpoint? restore, CancellationToken cancellationToken)
     {
         var start = _clock.Elapsed;
-        long doneAtStart = Interlocked.Read(ref _wordsDone);
+        // Every epoch processes the vocabulary's total count of words: a resumed one started that many before.
+        long doneAtStart = restore is null ? Interlocked.Read(ref _wordsDone) : (epoch - 1) * _vocabulary.TotalCount;
         foreach (var w in workers) w.ResetEpoch();
+        if (restore is not null)
+            for (int t = 0; t < workers.Length; t++) workers[t].Restore(restore.Workers[t]);
+        _skipChunks = _chunksDone = restore?.ChunksDone ?? 0;
+        _gate.Start(workers.Length);
         _hotTree?.BeginEpoch();
         _hotNoise?.BeginEpoch();
         using var queue = new BlockingCollection<TokenChunk>(boundedCapacity: _o.Threads + 1);
@@ -235,6 +281,13 @@ internal sealed unsafe class TrainingRun
         {
             if (diverged is null && (diverged = CheckWhileRunning(epoch, workers)) is not null)
                 linked.Cancel();
+            if (diverged is null && !linked.IsCancellationRequested && CheckpointDue())
+            {
+                // Every thread stops between two chunks; the chunks trained are then the epoch's first ones.
+                _gate.Pause();
+                try { WriteCheckpoint(epoch, Interlocked.Read(ref _chunksDone), workers); }
+                finally { _gate.Release(); }
+            }
             if (_progress is null || (_clock.Elapsed - lastReport).TotalSeconds < 1) continue;
             var now = _clock.Elapsed;
             long done = Interlocked.Read(ref _wordsDone) + workers.Sum(w => w.PendingWords);
@@ -250,6 +303,11 @@ internal sealed unsafe class TrainingRun
         {
             var first = errors.First(e => e is not OperationCanceledException);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+        if (cancellationToken.IsCancellationRequested && _checkpoints is not null)
+        {
+            // Cancelled threads stop between chunks too: what they did is kept, to be resumed.
+            WriteCheckpoint(epoch, Interlocked.Read(ref _chunksDone), workers);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -285,6 +343,31 @@ internal sealed unsafe class TrainingRun
     }
 
     private double Fraction() => _totalWords == 0 ? 1 : Math.Min(1, (double)Interlocked.Read(ref _wordsDone) / _totalWords);
+
+    private bool CheckpointDue()
+    {
+        if (_checkpoints is null) return false;
+        if (_checkpoints.Every is TimeSpan every && _clock.Elapsed - _lastCheckpointTime >= every) return true;
+        return _checkpoints.EveryWords is long words && Interlocked.Read(ref _wordsDone) - _lastCheckpointWords >= words;
+    }
+
+    private void WriteCheckpoint(int epoch, long chunksDone, Worker[] workers)
+    {
+        var policy = _checkpoints!;
+        var clock = Stopwatch.StartNew();
+        var checkpoint = new TrainingCheckpoint
+        {
+            Options = _o, Inputs = _corpus.Files, Command = policy.Command, Vocabulary = _vocabulary, Model = _model,
+            Epoch = epoch, ChunksDone = chunksDone, WordsDone = Interlocked.Read(ref _wordsDone),
+            Workers = workers.Select(w => w.State).ToArray(), FinishedEpochs = _finished.ToArray(),
+        };
+        ModelFile.Save(checkpoint, policy.Path);
+        policy.Written = checkpoint;
+        _lastCheckpointTime = _clock.Elapsed;
+        _lastCheckpointWords = checkpoint.WordsDone;
+        _logger.LogInformation("Checkpoint: {Path} (epoch {Epoch}, {Words:N0} words) written in {Seconds:F1} s",
+            policy.Path, Math.Min(epoch, _o.Epochs), checkpoint.WordsDone, clock.Elapsed.TotalSeconds);
+    }
 
     /// <summary>An epoch met no word of the vocabulary: a vocabulary read from a file that does not fit the corpus.</summary>
     internal static CorpusException NothingTrained(CorpusReader corpus, Vocabulary vocabulary) =>
@@ -346,6 +429,18 @@ internal sealed unsafe class TrainingRun
         /// <summary>Processed, not yet added to the shared counter.</summary>
         public long PendingWords => Volatile.Read(ref _scratch->PendingWords);
 
+        /// <summary>This thread's state for a checkpoint (taken between chunks).</summary>
+        public WorkerState State => new(Scratch.Random.State, Scratch.Loss, Scratch.Examples, Scratch.TrainedWords);
+
+        /// <summary>Continues a checkpoint's epoch with this thread's tallies as they were (its random state came with the constructor).</summary>
+        public void Restore(WorkerState state)
+        {
+            ref var s = ref Scratch;
+            s.Loss = state.Loss;
+            s.Examples = state.Examples;
+            s.TrainedWords = state.TrainedWords;
+        }
+
         public void ResetEpoch()
         {
             ref var s = ref Scratch;
@@ -362,21 +457,43 @@ internal sealed unsafe class TrainingRun
             var hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
             var ns = o.Loss.HasFlag(LossKind.NegativeSampling);
             bool training = false;
-            foreach (var chunk in queue.GetConsumingEnumerable(cancellationToken))
+            try
             {
-                if (!training)
+                while (true)
                 {
-                    // Copy the hot rows only now: a thread that starts late starts from the merges before it.
-                    _hotTree?.BeginTraining();
-                    _hotNoise?.BeginTraining();
-                    training = true;
+                    // Between two chunks: the safe point where a checkpoint can stop this thread.
+                    _run._gate.Pass(() => { if (training) MergeHotRows(); FlushWords(); });
+                    if (!queue.TryTake(out var chunk, Timeout.Infinite, cancellationToken)) break;
+                    if (Interlocked.Decrement(ref _run._skipChunks) >= 0)
+                    {
+                        producer.Recycle(chunk);  // trained before the checkpoint this run resumed from
+                        continue;
+                    }
+                    if (!training)
+                    {
+                        // Copy the hot rows only now: a thread that starts late starts from the merges before it.
+                        _hotTree?.BeginTraining();
+                        _hotNoise?.BeginTraining();
+                        training = true;
+                    }
+                    if (hs && ns) { var both = new BothObjectives(_objectives.Hs, _objectives.Ns); TrainChunk(ref both, chunk); }
+                    else if (hs) { var h = _objectives.Hs; TrainChunk(ref h, chunk); }
+                    else { var n = _objectives.Ns; TrainChunk(ref n, chunk); }
+                    producer.Recycle(chunk);
+                    Interlocked.Increment(ref _run._chunksDone);
                 }
-                if (hs && ns) { var both = new BothObjectives(_objectives.Hs, _objectives.Ns); TrainChunk(ref both, chunk); }
-                else if (hs) { var h = _objectives.Hs; TrainChunk(ref h, chunk); }
-                else { var n = _objectives.Ns; TrainChunk(ref n, chunk); }
-                producer.Recycle(chunk);
             }
-            if (training) MergeHotRows();
+            finally
+            {
+                // Also when cancelled: the thread stopped between chunks, and a checkpoint may keep its work.
+                if (training) MergeHotRows();
+                FlushWords();
+                _run._gate.Leave();
+            }
+        }
+
+        private void FlushWords()
+        {
             Interlocked.Add(ref _run._wordsDone, Scratch.PendingWords);
             Volatile.Write(ref Scratch.PendingWords, 0);
         }

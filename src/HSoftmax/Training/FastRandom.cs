@@ -12,6 +12,9 @@ public struct FastRandom
 
     public FastRandom(ulong seed) => _state = seed;
 
+    /// <summary>The whole state (a checkpoint keeps it): <c>new FastRandom(r.State)</c> continues where r is.</summary>
+    public readonly ulong State => _state;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextUInt64()
     {

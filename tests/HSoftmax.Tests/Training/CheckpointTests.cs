@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using HSoftmax.Cli;
+using HSoftmax.Corpus;
+using HSoftmax.Training;
+using static HSoftmax.Tests.Cli.CliRun;
+
+namespace HSoftmax.Tests.Training;
+
+public class CheckpointTests
+{
+    private static string Corpus(TempFolder tmp)
+    {
+        var rnd = new Random(5);
+        // 420,000 tokens over about 2,000 words, Zipf-like: three epochs take a few seconds at one thread.
+        var lines = Enumerable.Range(0, 30_000).Select(_ => string.Join(" ", Enumerable.Range(0, 14).Select(_ => $"w{(int)(2000 * Math.Pow(rnd.NextDouble(), 3))}")));
+        return tmp.Write("corpus.txt", string.Join("\n", lines) + "\n");
+    }
+
+    private static TrainingCheckpoint Small(TrainingOptions options)
+    {
+        var vocabulary = Vocabulary.FromSorted([("the", 50), ("cat", 20), ("sat", 10), ("mat", 5)]);
+        var model = new Word2VecModel(4, options.Dim, options.Loss.HasFlag(LossKind.HierarchicalSoftmax), options.Loss.HasFlag(LossKind.NegativeSampling));
+        model.Initialise(7);
+        model.TreeOutput?.AsSpan().Fill(0.5f);
+        model.NoiseOutput?.AsSpan().Fill(-0.25f);
+        return new TrainingCheckpoint
+        {
+            Options = options, Inputs = ["a.txt", "b.txt"], Command = ["--output", "v.bin"], Vocabulary = vocabulary, Model = model,
+            Epoch = 2, ChunksDone = 17, WordsDone = 12345,
+            Workers = Enumerable.Range(0, options.Threads).Select(t => new WorkerState((ulong)t * 99 + 1, 3.5 * t, 10 + t, 20 + t)).ToArray(),
+            FinishedEpochs = [new EpochSummary(1, 4.25, 100, 80, 300, TimeSpan.FromSeconds(1.5))],
+        };
+    }
+
+    [Fact]
+    public void AModelFileReadsBackEveryField()
+    {
+        using var tmp = new TempFolder();
+        var options = new TrainingOptions { Model = ModelKind.SkipGram, Loss = LossKind.HierarchicalSoftmax | LossKind.NegativeSampling, Dim = 6, Threads = 3, Epochs = 4, Alpha = 0.03f, MaxVocab = 9 };
+        var saved = Small(options);
+        ModelFile.Save(saved, tmp.File("m.model"));
+        var loaded = ModelFile.Load(tmp.File("m.model"));
+        Assert.Equal(options, loaded.Options);
+        Assert.Equal(saved.Inputs, loaded.Inputs);
+        Assert.Equal(saved.Command, loaded.Command);
+        Assert.Equal(Enumerable.Range(0, 4).Select(saved.Vocabulary.GetWord), Enumerable.Range(0, loaded.Vocabulary.Count).Select(loaded.Vocabulary.GetWord));
+        Assert.Equal(saved.Vocabulary.Counts.ToArray(), loaded.Vocabulary.Counts.ToArray());
+        Assert.Equal(saved.Model.Input, loaded.Model.Input);
+        Assert.Equal(saved.Model.TreeOutput, loaded.Model.TreeOutput);
+        Assert.Equal(saved.Model.NoiseOutput, loaded.Model.NoiseOutput);
+        Assert.Equal((2, 17L, 12345L), (loaded.Epoch, loaded.ChunksDone, loaded.WordsDone));
+        Assert.Equal(saved.Workers, loaded.Workers);
+        Assert.Equal(saved.FinishedEpochs, loaded.FinishedEpochs);
+    }
+
+    [Fact]
+    public void ACorruptForeignNewerOrInconsistentModelFileIsRefusedWithItsCause()
+    {
+        using var tmp = new TempFolder();
+        string path = tmp.File("m.model");
+        ModelFile.Save(Small(new TrainingOptions { Loss = LossKind.NegativeSampling, Dim = 6, Threads = 1 }), path);
+        byte[] good = File.ReadAllBytes(path);
+
+        string Refusal(byte[] bytes)
+        {
+            File.WriteAllBytes(path, bytes);
+            return Assert.Throws<CorpusException>(() => ModelFile.Load(path)).Message;
+        }
+
+        byte[] flipped = (byte[])good.Clone();
+        flipped[good.Length / 2] ^= 1;
+        Assert.Contains("checksum mismatch", Refusal(flipped));
+        Assert.Contains("checksum mismatch", Refusal(good[..^100]));
+        Assert.Contains("not an HSoftmax model file", Refusal("3 2\nking 1 0\n"u8.ToArray()));
+        byte[] newer = (byte[])good.Clone();
+        newer[8] = 2;
+        Assert.Contains("model file version 2; this build reads version 1", Refusal(newer));
+
+        var wrongDim = Small(new TrainingOptions { Loss = LossKind.NegativeSampling, Dim = 6, Threads = 1 });
+        ModelFile.Save(new TrainingCheckpoint
+        {
+            Options = wrongDim.Options with { Dim = 8 }, Inputs = wrongDim.Inputs, Vocabulary = wrongDim.Vocabulary, Model = wrongDim.Model,
+            Epoch = 1, ChunksDone = 0, WordsDone = 0, Workers = wrongDim.Workers, FinishedEpochs = [],
+        }, path);
+        Assert.Contains("the weights have dimension 6 but the options say 8", Assert.Throws<CorpusException>(() => ModelFile.Load(path)).Message);
+    }
+
+    [Fact]
+    public void ARunKilledMidEpochAndResumedEndsBitForBitAsOneThatNeverStopped()
+    {
+        using var tmp = new TempFolder();
+        string corpus = Corpus(tmp);
+        string[] train = ["train", "--input", corpus, "--format", "binary", "--model", "skipgram", "--loss", "hs+ns", "--dim", "24",
+            "--epochs", "3", "--threads", "1", "--min-count", "1", "--sample", "1e-3"];
+        var (code, _, stderr) = Run([.. train, "--output", tmp.File("whole.bin"), "-q"]);
+        Assert.True(code == 0, stderr);
+
+        // The same run with a checkpoint every 40,000 words, killed (SIGKILL: no chance to clean up) once one is written mid-epoch.
+        string checkpoint = tmp.File("run.model");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HSoftmax.Cli.dll"));
+        foreach (string a in (string[])[.. train, "--output", tmp.File("resumed.bin"), "--checkpoint", checkpoint, "--checkpoint-every", "40k"]) start.ArgumentList.Add(a);
+        using (var p = Process.Start(start)!)
+        {
+            var log = new System.Text.StringBuilder();
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
+            p.BeginErrorReadLine();
+            p.BeginOutputReadLine();
+            var clock = Stopwatch.StartNew();
+            while (!p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                lock (log) if (log.ToString().Split('\n').Count(l => l.Contains("Checkpoint:", StringComparison.Ordinal)) >= 3) break;
+                Thread.Sleep(5);
+            }
+            Assert.False(p.HasExited, "the run ended before it could be killed: " + log);
+            p.Kill();
+            p.WaitForExit();
+        }
+        Assert.False(File.Exists(tmp.File("resumed.bin")));
+        var killedAt = ModelFile.Load(checkpoint);
+        Assert.False(killedAt.Finished);
+        Assert.True(killedAt.WordsDone > 0);
+
+        (code, _, stderr) = Run("train", "--resume", checkpoint, "-q");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(File.ReadAllBytes(tmp.File("whole.bin")), File.ReadAllBytes(tmp.File("resumed.bin")));
+        Assert.True(ModelFile.Load(checkpoint).Finished);
+    }
+
+    [Fact]
+    public void AResumedRunTakesOnlyOutputOptions()
+    {
+        using var tmp = new TempFolder();
+        string corpus = Corpus(tmp);
+        var (code, _, stderr) = Run("train", "--input", corpus, "--output", tmp.File("v.txt"), "--dim", "8", "--epochs", "1", "--threads", "1",
+            "--min-count", "1", "-q", "--checkpoint", tmp.File("m.model"));
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Run("train", "--resume", tmp.File("m.model"), "--dim", "16");
+        Assert.Equal(2, code);
+        Assert.StartsWith("hsoftmax: --dim: a resumed run keeps the checkpoint's inputs and options", stderr.Trim());
+        (code, _, stderr) = Run("train", "--resume", tmp.File("m.model"), "--output", tmp.File("again.txt"), "-q");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(File.ReadAllText(tmp.File("v.txt")), File.ReadAllText(tmp.File("again.txt")));
+    }
+
+    [Theory]
+    [InlineData("90s", 90.0, null)]
+    [InlineData("30min", 1800.0, null)]
+    [InlineData("2h", 7200.0, null)]
+    [InlineData("5000000", null, 5_000_000L)]
+    [InlineData("500k", null, 500_000L)]
+    [InlineData("50M", null, 50_000_000L)]
+    [InlineData("2G", null, 2_000_000_000L)]
+    public void CheckpointIntervalsAreDurationsOrWords(string text, double? seconds, long? words)
+    {
+        var (time, count) = TrainCommand.ParseInterval(text);
+        Assert.Equal(seconds, time?.TotalSeconds);
+        Assert.Equal(words, count);
+    }
+
+    [Theory]
+    [InlineData("10 minutes")]
+    [InlineData("0")]
+    [InlineData("-5s")]
+    public void ABadCheckpointIntervalIsAUsageError(string text) =>
+        Assert.StartsWith("--checkpoint-every:", Assert.Throws<ArgumentException>(() => TrainCommand.ParseInterval(text)).Message);
+}
