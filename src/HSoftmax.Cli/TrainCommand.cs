@@ -61,6 +61,10 @@ internal static class TrainCommand
     {
         Description = "Checkpoint interval: a duration (90s, 30min, 2h) or corpus words (5000000, 500k, 50M, 2G). Default: 30min.",
     };
+    private static readonly Option<string?> Continue = new("--continue")
+    {
+        Description = "Train a finished model (a checkpoint) further on new text given with --input: counts merge, new words join, the tree is rebuilt.",
+    };
     private static readonly Option<string?> Resume = new("--resume")
     {
         Description = "Go on from a checkpoint with its inputs and options; only --output, --format, --save-vocab, --eval, --quiet, --checkpoint and --checkpoint-every may be given again.",
@@ -70,7 +74,7 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
         foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
-                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Checkpoint, CheckpointEvery, Resume })
+                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Checkpoint, CheckpointEvery, Resume, Continue })
             command.Options.Add(o);
         command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
         return command;
@@ -101,6 +105,14 @@ internal static class TrainCommand
             }
             // A resumed run takes its inputs and options from the checkpoint, its outputs from there too unless given again.
             var resume = parse.GetValue(Resume) is string resumePath ? ModelFile.Load(resumePath) : null;
+            var continued = parse.GetValue(Continue) is string continuePath ? ModelFile.Load(continuePath) : null;
+            if (continued is not null)
+            {
+                if (resume is not null) throw new ArgumentException("--continue: give --resume or --continue, not both");
+                if (parse.GetResult(Input) is not { Implicit: false }) throw new ArgumentException("--continue: give the new text with --input");
+                RefuseIfGiven("a continued run keeps the model's shape and vocabulary options; --input, --epochs, --alpha, --min-alpha, --threads, --seed and output options may be given",
+                    Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab, CbowSum, MaxSentence, ReadVocab);
+            }
             if (resume is not null)
                 RefuseIfGiven("a resumed run keeps the checkpoint's inputs and options; give only --output, --format, --save-vocab, --eval, --quiet, --checkpoint or --checkpoint-every",
                     Input, Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
@@ -145,6 +157,18 @@ internal static class TrainCommand
                 Corpus = new CorpusOptions { MaxSentenceLength = CheckPositive(parse.GetValue(MaxSentence), "--max-sentence-length") },
             };
             if (resume is not null) options = resume.Options;
+            if (continued is not null)
+            {
+                T Given<T>(Option<T> option, T fallback) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fallback;
+                options = continued.Options with
+                {
+                    Epochs = Given(Epochs, continued.Options.Epochs),
+                    Alpha = parse.GetResult(Alpha) is { Implicit: false } ? parse.GetValue(Alpha) : continued.Options.Alpha,
+                    MinAlpha = Given(MinAlpha, continued.Options.MinAlpha),
+                    Threads = parse.GetValue(Threads) ?? Environment.ProcessorCount,
+                    Seed = Given(Seed, continued.Options.Seed),
+                };
+            }
             options.Validate();
             bool torchEngine = parse.GetValue(Engine) == "torch";
             var torchOptions = new TorchOptions
@@ -215,8 +239,20 @@ internal static class TrainCommand
             else
             {
                 var trainer = new CpuTrainer(options, logger) { Checkpoints = checkpoints };
-                result = resume is not null ? trainer.Resume(reader, resume, progress, cancel)
-                    : vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
+                if (continued is not null)
+                {
+                    var newCounts = VocabularyBuilder.Build(reader, 1, null, out var newStats, cancel);
+                    var (merged, start, stats) = ContinuedTraining.Prepare(continued, newCounts, options);
+                    logger.LogInformation("Continuing a model of {Old:N0} words on {Tokens:N0} new tokens: {New:N0} new words, {Dropped:N0} dropped by --max-vocab",
+                        stats.OldWords, newStats.CorpusTokens, stats.NewWords, stats.DroppedWords);
+                    if (stats.TreeRows > 0)
+                        logger.LogInformation("Huffman tree rebuilt from the merged counts: {Kept:N0} of {Rows:N0} inner-node rows kept (their words unchanged), the rest start at zero",
+                            stats.TreeRowsKept, stats.TreeRows);
+                    result = trainer.Continue(reader, merged, start, progress, cancel);
+                }
+                else
+                    result = resume is not null ? trainer.Resume(reader, resume, progress, cancel)
+                        : vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
             }
             progress.Finish();
 

@@ -81,7 +81,18 @@ public sealed class CpuTrainer
 
     /// <summary>Trains on a corpus with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
     public TrainingResult Train(CorpusReader corpus, Vocabulary vocabulary, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Run(corpus, vocabulary, null, progress, cancellationToken);
+        Run(corpus, vocabulary, null, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Trains a model prepared by <see cref="ContinuedTraining.Prepare"/> (merged vocabulary, carried rows)
+    /// further, on new text: the learning rate decays from the start again over this run's epochs.
+    /// </summary>
+    public TrainingResult Continue(CorpusReader corpus, Vocabulary vocabulary, Word2VecModel start, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (start.WordCount != vocabulary.Count || start.Dim != _options.Dim)
+            throw new ArgumentException("the starting model does not fit the vocabulary and options");
+        return Run(corpus, vocabulary, null, start, progress, cancellationToken);
+    }
 
     /// <summary>
     /// Goes on from a checkpoint: its vocabulary, weights and place in the corpus. The trainer's options
@@ -95,10 +106,11 @@ public sealed class CpuTrainer
             _logger.LogInformation("The checkpoint's run had finished all {Epochs} epochs: nothing left to train", _options.Epochs);
         else
             _logger.LogInformation("Resuming at epoch {Epoch}/{Epochs}, chunk {Chunk:N0}, after {Words:N0} words", checkpoint.Epoch, _options.Epochs, checkpoint.ChunksDone, checkpoint.WordsDone);
-        return Run(corpus, checkpoint.Vocabulary, checkpoint, progress, cancellationToken);
+        return Run(corpus, checkpoint.Vocabulary, checkpoint, null, progress, cancellationToken);
     }
 
-    private TrainingResult Run(CorpusReader corpus, Vocabulary vocabulary, TrainingCheckpoint? resume, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    private TrainingResult Run(CorpusReader corpus, Vocabulary vocabulary, TrainingCheckpoint? resume, Word2VecModel? start,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var o = _options;
         bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
@@ -116,8 +128,8 @@ public sealed class CpuTrainer
         // The counting pass's tables (every distinct word) are garbage now: give their memory back
         // before the matrices are allocated, so the two never add up in the peak.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var model = resume?.Model ?? new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
-        if (resume is null) model.Initialise(o.Seed);
+        var model = resume?.Model ?? start ?? new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
+        if (resume is null && start is null) model.Initialise(o.Seed);
         int cores = Environment.ProcessorCount;
         if (o.Threads > cores)
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores: they take turns, so the vectors are those of {Threads} threads and the speed that of {Cores}",

@@ -165,3 +165,59 @@ public class CheckpointTests
     public void ABadCheckpointIntervalIsAUsageError(string text) =>
         Assert.StartsWith("--checkpoint-every:", Assert.Throws<ArgumentException>(() => TrainCommand.ParseInterval(text)).Message);
 }
+
+public class ContinuedTrainingTests
+{
+    [Fact]
+    public void CountsMergeNewWordsJoinAndEveryOldWordKeepsItsRows()
+    {
+        var options = new TrainingOptions { Loss = LossKind.HierarchicalSoftmax | LossKind.NegativeSampling, Dim = 3, MinCount = 5, Threads = 1 };
+        var old = Vocabulary.FromSorted([("the", 50), ("cat", 20), ("sat", 10), ("mat", 5)]);
+        var model = new Word2VecModel(4, 3, true, true);
+        for (int i = 0; i < model.Input.Length; i++) { model.Input[i] = i + 1; model.NoiseOutput![i] = -(i + 1); }
+        for (int i = 0; i < model.TreeOutput!.Length; i++) model.TreeOutput[i] = 100 + i;
+        var from = new TrainingCheckpoint
+        {
+            Options = options, Inputs = [], Vocabulary = old, Model = model, Epoch = 6, ChunksDone = 0, WordsDone = 0,
+            Workers = [new WorkerState(1, 0, 0, 0)], FinishedEpochs = [],
+        };
+        // New text: "dog" 8 times joins, "cow" twice stays out (min-count 5), "mat" stays though rare in the new text.
+        var newCounts = Vocabulary.FromSorted([("the", 10), ("dog", 8), ("cow", 2), ("cat", 1)]);
+        var (vocabulary, start, stats) = ContinuedTraining.Prepare(from, newCounts, options);
+
+        Assert.Equal(["the", "cat", "sat", "dog", "mat"], Enumerable.Range(0, vocabulary.Count).Select(vocabulary.GetWord));
+        Assert.Equal([60L, 21, 10, 8, 5], vocabulary.Counts.ToArray());
+        Assert.Equal((4, 1, 0, 4), (stats.OldWords, stats.NewWords, stats.DroppedWords, stats.TreeRows));
+        foreach (string word in new[] { "the", "cat", "sat", "mat" })
+        {
+            int o = old.IndexOf(word), n = vocabulary.IndexOf(word);
+            Assert.Equal(model.Input.AsSpan(o * 3, 3).ToArray(), start.Input.AsSpan(n * 3, 3).ToArray());
+            Assert.Equal(model.NoiseOutput.AsSpan(o * 3, 3).ToArray(), start.NoiseOutput.AsSpan(n * 3, 3).ToArray());
+        }
+        int dog = vocabulary.IndexOf("dog");
+        Assert.All(start.Input.AsSpan(dog * 3, 3).ToArray(), v => Assert.InRange(v, -1f / 3, 1f / 3));  // fresh, as a new run's
+        // Old tree: (mat+sat) -> +cat -> +the. New: (mat+dog), (sat+cat)... Rows survive only for identical word sets.
+        Assert.InRange(stats.TreeRowsKept, 0, 3);
+        Assert.Equal(4 - stats.TreeRowsKept, start.TreeOutput!.Chunk(3).Count(row => row.All(v => v == 0)));
+    }
+
+    [Fact]
+    public void TheToolContinuesAModelOnNewText()
+    {
+        using var tmp = new TempFolder();
+        var rnd = new Random(9);
+        string Text(string name, int words) => tmp.Write(name, string.Concat(Enumerable.Range(0, 2000).Select(_ => string.Join(" ", Enumerable.Range(0, 10).Select(_ => $"w{rnd.Next(words)}")) + "\n")));
+        string a = Text("a.txt", 50), b = Text("b.txt", 70);  // b brings w50..w69
+        var (code, _, stderr) = Run("train", "--input", a, "--output", tmp.File("a.vec"), "--model", "skipgram", "--loss", "hs", "--dim", "10",
+            "--epochs", "1", "--threads", "1", "--min-count", "1", "-q", "--checkpoint", tmp.File("a.model"));
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Run("train", "--continue", tmp.File("a.model"), "--input", b, "--output", tmp.File("ab.vec"), "--threads", "1", "--epochs", "2");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Continuing a model of 50 words", stderr);
+        Assert.Contains("20 new words", stderr);
+        Assert.Equal(70, HSoftmax.Vectors.Word2VecFile.Load(tmp.File("ab.vec")).Count);
+        (code, _, stderr) = Run("train", "--continue", tmp.File("a.model"), "--input", b, "--dim", "20");
+        Assert.Equal(2, code);
+        Assert.Contains("--dim: a continued run keeps the model's shape", stderr);
+    }
+}
