@@ -81,17 +81,20 @@ public sealed class CpuTrainer
 
     /// <summary>Trains on a corpus with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
     public TrainingResult Train(CorpusReader corpus, Vocabulary vocabulary, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Run(corpus, vocabulary, null, null, progress, cancellationToken);
+        Run(corpus, vocabulary, null, null, progress, cancellationToken, null);
 
     /// <summary>
     /// Trains a model prepared by <see cref="ContinuedTraining.Prepare"/> (merged vocabulary, carried rows)
     /// further, on new text: the learning rate decays from the start again over this run's epochs.
     /// </summary>
-    public TrainingResult Continue(CorpusReader corpus, Vocabulary vocabulary, Word2VecModel start, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="tree">The tree <see cref="ContinuedTraining.Prepare"/> made (the old one with the new words grafted on), or null to build one from the counts.</param>
+    /// <param name="wordsPerEpoch">The new text's words in the vocabulary (<see cref="ContinuationStats.NewTokens"/>): the merged counts hold the old text's too.</param>
+    public TrainingResult Continue(CorpusReader corpus, Vocabulary vocabulary, Word2VecModel start, HuffmanTree? tree, long wordsPerEpoch,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (start.WordCount != vocabulary.Count || start.Dim != _options.Dim)
+        if (start.WordCount != vocabulary.Count || start.Dim != _options.Dim || (tree is not null && tree.WordCount != vocabulary.Count))
             throw new ArgumentException("the starting model does not fit the vocabulary and options");
-        return Run(corpus, vocabulary, null, start, progress, cancellationToken);
+        return Run(corpus, vocabulary, null, start, progress, cancellationToken, tree, wordsPerEpoch);
     }
 
     /// <summary>
@@ -106,18 +109,18 @@ public sealed class CpuTrainer
             _logger.LogInformation("The checkpoint's run had finished all {Epochs} epochs: nothing left to train", _options.Epochs);
         else
             _logger.LogInformation("Resuming at epoch {Epoch}/{Epochs}, chunk {Chunk:N0}, after {Words:N0} words", checkpoint.Epoch, _options.Epochs, checkpoint.ChunksDone, checkpoint.WordsDone);
-        return Run(corpus, checkpoint.Vocabulary, checkpoint, null, progress, cancellationToken);
+        return Run(corpus, checkpoint.Vocabulary, checkpoint, null, progress, cancellationToken, checkpoint.Tree);
     }
 
     private TrainingResult Run(CorpusReader corpus, Vocabulary vocabulary, TrainingCheckpoint? resume, Word2VecModel? start,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, HuffmanTree? givenTree, long? wordsPerEpoch = null)
     {
         var o = _options;
         bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
         bool ns = o.Loss.HasFlag(LossKind.NegativeSampling);
 
         var keepProbabilities = Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample);
-        HuffmanTree? tree = hs ? BuildTree(vocabulary, keepProbabilities, _logger) : null;
+        HuffmanTree? tree = hs ? givenTree ?? BuildTree(vocabulary, keepProbabilities, _logger) : null;
         long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
         long available = AvailableMemory.Bytes();
         _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB of {Available:N0} MB available",
@@ -137,7 +140,7 @@ public sealed class CpuTrainer
         else
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores", o.Threads, cores);
 
-        var run = new TrainingRun(o, vocabulary, keepProbabilities, tree, model, corpus, progress, _logger, Checkpoints, resume);
+        var run = new TrainingRun(o, vocabulary, keepProbabilities, tree, model, corpus, progress, _logger, Checkpoints, resume, wordsPerEpoch);
         var epochs = run.Execute(cancellationToken);
         var vectors = new WordVectors(vocabulary.Words, model.Input, o.Dim);
         return new TrainingResult(vectors, vocabulary, tree, model, null, epochs, run.Elapsed);
@@ -159,6 +162,7 @@ internal sealed unsafe class TrainingRun
     private readonly uint[] _keepThreshold;  // keep a token when a uniform 32-bit draw is at most its word's threshold
     private readonly AliasSampler? _noise;
     private readonly long _totalWords;
+    private readonly long _wordsPerEpoch;  // the corpus's words in the vocabulary: its counts, unless a continued run's merged them
     private readonly DivergenceGuard _guard;
     private readonly CheckpointPolicy? _checkpoints;
     private readonly TrainingCheckpoint? _resume;
@@ -173,7 +177,7 @@ internal sealed unsafe class TrainingRun
     private readonly Stopwatch _clock = new();
 
     public TrainingRun(TrainingOptions o, Vocabulary vocabulary, double[] keepProbabilities, HuffmanTree? tree, Word2VecModel model, CorpusReader corpus,
-        IProgress<TrainingProgress>? progress, ILogger logger, CheckpointPolicy? checkpoints = null, TrainingCheckpoint? resume = null)
+        IProgress<TrainingProgress>? progress, ILogger logger, CheckpointPolicy? checkpoints = null, TrainingCheckpoint? resume = null, long? wordsPerEpoch = null)
     {
         _checkpoints = checkpoints;
         _resume = resume;
@@ -181,7 +185,8 @@ internal sealed unsafe class TrainingRun
         _progress = progress; _logger = logger;
         _keepThreshold = Array.ConvertAll(keepProbabilities, FastRandom.ProbabilityThreshold);
         _noise = o.Loss.HasFlag(LossKind.NegativeSampling) ? AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent) : null;
-        _totalWords = vocabulary.TotalCount * o.Epochs;
+        _wordsPerEpoch = wordsPerEpoch ?? resume?.WordsPerEpoch ?? vocabulary.TotalCount;
+        _totalWords = _wordsPerEpoch * o.Epochs;
         _guard = new DivergenceGuard(o);
     }
 
@@ -261,7 +266,7 @@ internal sealed unsafe class TrainingRun
     {
         var start = _clock.Elapsed;
         // Every epoch processes the vocabulary's total count of words: a resumed one started that many before.
-        long doneAtStart = restore is null ? Interlocked.Read(ref _wordsDone) : (epoch - 1) * _vocabulary.TotalCount;
+        long doneAtStart = restore is null ? Interlocked.Read(ref _wordsDone) : (epoch - 1) * _wordsPerEpoch;
         foreach (var w in workers) w.ResetEpoch();
         if (restore is not null)
             for (int t = 0; t < workers.Length; t++) workers[t].Restore(restore.Workers[t]);
@@ -369,7 +374,7 @@ internal sealed unsafe class TrainingRun
         var clock = Stopwatch.StartNew();
         var checkpoint = new TrainingCheckpoint
         {
-            Options = _o, Inputs = _corpus.Files, Command = policy.Command, Vocabulary = _vocabulary, Model = _model,
+            Options = _o, Inputs = _corpus.Files, Command = policy.Command, Vocabulary = _vocabulary, Model = _model, Tree = _tree, WordsPerEpoch = _wordsPerEpoch,
             Epoch = epoch, ChunksDone = chunksDone, WordsDone = Interlocked.Read(ref _wordsDone),
             Workers = workers.Select(w => w.State).ToArray(), FinishedEpochs = _finished.ToArray(),
         };

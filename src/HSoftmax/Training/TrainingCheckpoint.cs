@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using HSoftmax.Corpus;
+using HSoftmax.Tree;
 
 namespace HSoftmax.Training;
 
@@ -29,8 +30,12 @@ public sealed class TrainingCheckpoint
     public IReadOnlyList<string> Command { get; init; } = [];
     public required Vocabulary Vocabulary { get; init; }
     public required Word2VecModel Model { get; init; }
+    /// <summary>The Huffman tree, when it is not the one the counts build (a continued model's); null: built from the counts.</summary>
+    public HuffmanTree? Tree { get; init; }
     /// <summary>The epoch in progress (1-based); <c>Options.Epochs + 1</c> once training has finished.</summary>
     public required int Epoch { get; init; }
+    /// <summary>The corpus's words in the vocabulary per epoch (a continued model's counts include older text's).</summary>
+    public long? WordsPerEpoch { get; init; }
     /// <summary>Chunks of <see cref="Epoch"/> already trained.</summary>
     public required long ChunksDone { get; init; }
     /// <summary>Corpus words processed over all epochs (the learning-rate clock).</summary>
@@ -68,6 +73,7 @@ public static class ModelFile
                 WriteStrings(w, c.Inputs);
                 WriteStrings(w, c.Command);
                 w.Write(c.Epoch);
+                w.Write(c.WordsPerEpoch ?? c.Vocabulary.TotalCount);
                 w.Write(c.ChunksDone);
                 w.Write(c.WordsDone);
                 w.Write(c.FinishedEpochs.Count);
@@ -90,7 +96,7 @@ public static class ModelFile
                     w.Write(word);
                     w.Write(v.Counts[i]);
                 }
-                var links = c.Model.TreeOutput is null ? null : Tree.HuffmanTree.Build(v.Counts).Links;
+                var links = c.Model.TreeOutput is null ? null : (c.Tree ?? HuffmanTree.Build(v.Counts)).Links;
                 w.Write(links?.Length ?? 0);
                 if (links is not null) w.Write(MemoryMarshal.AsBytes(links.AsSpan()));
                 w.Write((byte)((c.Model.TreeOutput is null ? 0 : 1) | (c.Model.NoiseOutput is null ? 0 : 2)));
@@ -160,13 +166,14 @@ public static class ModelFile
         var inputs = ReadStrings(r, path);
         var command = ReadStrings(r, path);
         int epoch = r.ReadInt32();
+        long wordsPerEpoch = r.ReadInt64();
         long chunksDone = r.ReadInt64(), wordsDone = r.ReadInt64();
         var finished = new EpochSummary[Count(r.ReadInt32(), 1 << 20, "epochs", path)];
         for (int i = 0; i < finished.Length; i++)
             finished[i] = new EpochSummary(r.ReadInt32(), r.ReadDouble(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), TimeSpan.FromSeconds(r.ReadDouble()));
         var workers = new WorkerState[Count(r.ReadInt32(), 1 << 16, "threads", path)];
         for (int i = 0; i < workers.Length; i++) workers[i] = new WorkerState(r.ReadUInt64(), r.ReadDouble(), r.ReadInt64(), r.ReadInt64());
-        int words = Count(r.ReadInt32(), Tree.HuffmanTree.MaxWords, "words", path);
+        int words = Count(r.ReadInt32(), HuffmanTree.MaxWords, "words", path);
         int dim = r.ReadInt32();
         if (dim != options.Dim || dim < 1)
             throw new CorpusException($"{path}: the weights have dimension {dim} but the options say {options.Dim}");
@@ -187,18 +194,22 @@ public static class ModelFile
         long need = 4L * dim * (words + (hs ? Math.Max(0, words - 1) : 0) + (ns ? words : 0));
         if (need > bodyLength)
             throw new CorpusException($"{path}: {words:N0} words x {dim} dims need {need:N0} bytes of weights, more than the file holds");
-        if (hs && !links.AsSpan().SequenceEqual(Tree.HuffmanTree.Build(vocabulary.Counts).Links))
-            throw new CorpusException($"{path}: the stored Huffman tree is not the one its counts give");
+        HuffmanTree? tree = null;
+        if (hs)
+        {
+            try { tree = HuffmanTree.FromLinks(links, vocabulary.Counts); }
+            catch (ArgumentException e) { throw new CorpusException($"{path}: the stored Huffman tree is not a tree: {e.Message}", e); }
+        }
         var model = new Word2VecModel(words, dim, hs, ns);
         r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(model.Input.AsSpan()));
-        if (model.TreeOutput is { } tree) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(tree.AsSpan()));
+        if (model.TreeOutput is { } treeRows) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(treeRows.AsSpan()));
         if (model.NoiseOutput is { } noise) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(noise.AsSpan()));
         if (workers.Length != options.Threads)
             throw new CorpusException($"{path}: {workers.Length} thread states for {options.Threads} threads");
         return new TrainingCheckpoint
         {
-            Options = options, Inputs = inputs, Command = command, Vocabulary = vocabulary, Model = model,
-            Epoch = epoch, ChunksDone = chunksDone, WordsDone = wordsDone, Workers = workers, FinishedEpochs = finished,
+            Options = options, Inputs = inputs, Command = command, Vocabulary = vocabulary, Model = model, Tree = tree,
+            Epoch = epoch, WordsPerEpoch = wordsPerEpoch, ChunksDone = chunksDone, WordsDone = wordsDone, Workers = workers, FinishedEpochs = finished,
         };
     }
 

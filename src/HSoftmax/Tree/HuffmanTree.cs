@@ -133,6 +133,116 @@ public sealed class HuffmanTree
         return new HuffmanTree(v, links, maxDepth, totalCount > 0 ? weighted / totalCount : 0);
     }
 
+    /// <summary>
+    /// A tree given by its parent links (as <see cref="Links"/> stores them), checked: every parent is an
+    /// inner node numbered after its child, the last node is the only root, and each inner node has two
+    /// children. <paramref name="counts"/> weight the mean depth.
+    /// </summary>
+    internal static HuffmanTree FromLinks(int[] links, ReadOnlySpan<long> counts)
+    {
+        int v = counts.Length;
+        if (v == 0 || links.Length != 2 * v - 1) throw new ArgumentException($"a tree of {v} words has {2 * v - 1} links, got {links.Length}");
+        var children = new byte[v];
+        for (int node = 0; node < links.Length - 1; node++)
+        {
+            int parent = links[node] >> 1;
+            if (links[node] < 0 || parent < v || parent <= node || parent >= links.Length || ++children[parent - v] > 2)
+                throw new ArgumentException($"node {node} has no valid parent ({links[node]})");
+        }
+        if (links[^1] != -1) throw new ArgumentException("the last node is not the root");
+        var depth = Depths(links);
+        int maxDepth = 0;
+        double weighted = 0, total = 0;
+        for (int w = 0; w < v; w++)
+        {
+            maxDepth = Math.Max(maxDepth, (int)depth[w]);
+            weighted += (double)depth[w] * counts[w];
+            total += counts[w];
+        }
+        return new HuffmanTree(v, links, maxDepth, total > 0 ? weighted / total : 0);
+    }
+
+    /// <summary>
+    /// Continued training's tree: <paramref name="old"/> kept whole, its leaves renumbered, with a Huffman
+    /// tree of the new words grafted beside it under a new root, so every old inner node still separates
+    /// the same words and keeps its trained row.
+    /// </summary>
+    /// <param name="oldIdOf">For each word of the new vocabulary, its id in the old one, or -1 for a new word.</param>
+    /// <param name="counts">The new vocabulary's counts (descending).</param>
+    /// <param name="oldInnerOf">For each inner node of the result, the old inner node it is, or -1.</param>
+    /// <remarks>Inner nodes are numbered by weight, lightest first, as Build numbers them: a parent always
+    /// comes after its children, and the most-written rows (the top of the tree) are the last.</remarks>
+    internal static HuffmanTree Graft(HuffmanTree old, int[] oldIdOf, ReadOnlySpan<long> counts, out int[] oldInnerOf)
+    {
+        int v = counts.Length, vOld = old.WordCount;
+        var newIdOfOld = new int[vOld];
+        Array.Fill(newIdOfOld, -1);
+        var fresh = new List<int>();
+        for (int i = 0; i < v; i++)
+        {
+            if (oldIdOf[i] >= 0) newIdOfOld[oldIdOf[i]] = i;
+            else fresh.Add(i);
+        }
+        if (Array.IndexOf(newIdOfOld, -1) >= 0) throw new ArgumentException("every old word must stay in the vocabulary to graft");
+
+        // Inner nodes as (two children, weight); children are leaves (ids < v) or inner nodes (v + index).
+        var kids = new List<(int A, int B)>();
+        var from = new List<int>();
+        var oldLinks = old.Links;
+        var oldKids = new (int A, int B)[Math.Max(0, vOld - 1)];
+        for (int node = 0; node < oldLinks.Length - 1; node++)
+        {
+            int parent = (oldLinks[node] >> 1) - vOld, branch = oldLinks[node] & 1;
+            int child = node < vOld ? newIdOfOld[node] : v + (node - vOld);
+            oldKids[parent] = branch == 0 ? (child, oldKids[parent].B) : (oldKids[parent].A, child);
+        }
+        for (int j = 0; j < oldKids.Length; j++) { kids.Add(oldKids[j]); from.Add(j); }
+        int oldTop = vOld == 1 ? newIdOfOld[0] : v + (vOld - 2);
+        int top = oldTop;
+        if (fresh.Count > 0)
+        {
+            var freshCounts = new long[fresh.Count];
+            for (int i = 0; i < fresh.Count; i++) freshCounts[i] = counts[fresh[i]];
+            var sub = Build(freshCounts);
+            int offset = kids.Count, subV = fresh.Count;
+            var subKids = new (int A, int B)[Math.Max(0, subV - 1)];
+            for (int node = 0; node < sub.Links.Length - 1; node++)
+            {
+                int parent = (sub.Links[node] >> 1) - subV, branch = sub.Links[node] & 1;
+                int child = node < subV ? fresh[node] : v + offset + (node - subV);
+                subKids[parent] = branch == 0 ? (child, subKids[parent].B) : (subKids[parent].A, child);
+            }
+            for (int j = 0; j < subKids.Length; j++) { kids.Add(subKids[j]); from.Add(-1); }
+            int freshTop = subV == 1 ? fresh[0] : v + offset + (subV - 2);
+            kids.Add((oldTop, freshTop));
+            from.Add(-1);
+            top = v + kids.Count - 1;
+        }
+
+        // Weights bottom-up (children before parents: old, then grafted, then the new root), then number by weight.
+        int inner = kids.Count;
+        var weight = new long[inner];
+        for (int j = 0; j < inner; j++)
+        {
+            var (a, b) = kids[j];
+            weight[j] = (a < v ? counts[a] : weight[a - v]) + (b < v ? counts[b] : weight[b - v]);
+        }
+        int[] order = Enumerable.Range(0, inner).OrderBy(j => weight[j]).ThenBy(j => j).ToArray();
+        var position = new int[inner];
+        for (int p = 0; p < inner; p++) position[order[p]] = p;
+        var links = new int[2 * v - 1];
+        oldInnerOf = new int[inner];
+        for (int j = 0; j < inner; j++)
+        {
+            int at = v + position[j];
+            oldInnerOf[position[j]] = from[j];
+            foreach (var (child, branch) in new[] { (kids[j].A, 0), (kids[j].B, 1) })
+                links[child < v ? child : v + position[child - v]] = at << 1 | branch;
+        }
+        links[top < v ? top : v + position[top - v]] = -1;
+        return FromLinks(links, counts);
+    }
+
     /// <summary>Every node's depth (the root's is 0).</summary>
     private static byte[] Depths(int[] links)
     {

@@ -183,7 +183,7 @@ public class ContinuedTrainingTests
         };
         // New text: "dog" 8 times joins, "cow" twice stays out (min-count 5), "mat" stays though rare in the new text.
         var newCounts = Vocabulary.FromSorted([("the", 10), ("dog", 8), ("cow", 2), ("cat", 1)]);
-        var (vocabulary, start, stats) = ContinuedTraining.Prepare(from, newCounts, options);
+        var (vocabulary, start, tree, stats) = ContinuedTraining.Prepare(from, newCounts, options);
 
         Assert.Equal(["the", "cat", "sat", "dog", "mat"], Enumerable.Range(0, vocabulary.Count).Select(vocabulary.GetWord));
         Assert.Equal([60L, 21, 10, 8, 5], vocabulary.Counts.ToArray());
@@ -196,9 +196,12 @@ public class ContinuedTrainingTests
         }
         int dog = vocabulary.IndexOf("dog");
         Assert.All(start.Input.AsSpan(dog * 3, 3).ToArray(), v => Assert.InRange(v, -1f / 3, 1f / 3));  // fresh, as a new run's
-        // Old tree: (mat+sat) -> +cat -> +the. New: (mat+dog), (sat+cat)... Rows survive only for identical word sets.
-        Assert.InRange(stats.TreeRowsKept, 0, 3);
-        Assert.Equal(4 - stats.TreeRowsKept, start.TreeOutput!.Chunk(3).Count(row => row.All(v => v == 0)));
+        // Every old word stayed, so the old tree is kept whole (its 3 trained rows) and "dog" joins under a new root.
+        Assert.NotNull(tree);
+        Assert.Equal(3, stats.TreeRowsKept);
+        var rows = start.TreeOutput!.Chunk(3).ToList();
+        Assert.Single(rows, row => row.All(v => v == 0));                       // the new root
+        Assert.Equal(Enumerable.Range(100, 9).Select(v => (float)v), rows.Where(r => r[0] != 0).OrderBy(r => r[0]).SelectMany(r => r));
     }
 
     [Fact]
@@ -215,6 +218,9 @@ public class ContinuedTrainingTests
         Assert.True(code == 0, stderr);
         Assert.Contains("Continuing a model of 50 words", stderr);
         Assert.Contains("20 new words", stderr);
+        Assert.Contains("Huffman tree: the old one kept with its 49 trained rows", stderr);
+        // 20,000 old words (1 epoch), 2 x 20,000 new ones: as one run, the rate would be at 2/3 of 0.025.
+        Assert.Contains("Learning rate from 0.01667", stderr);
         Assert.Equal(70, HSoftmax.Vectors.Word2VecFile.Load(tmp.File("ab.vec")).Count);
         (code, _, stderr) = Run("train", "--continue", tmp.File("a.model"), "--input", b, "--dim", "20");
         Assert.Equal(2, code);

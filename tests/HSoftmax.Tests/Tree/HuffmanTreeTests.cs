@@ -131,4 +131,37 @@ public class HuffmanTreeTests
         }
         return cost;
     }
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(1, 3)]
+    [InlineData(7, 0)]
+    [InlineData(7, 1)]
+    [InlineData(300, 45)]
+    public void AGraftedTreeKeepsEveryOldPathBelowANewRoot(int oldWords, int newWords)
+    {
+        var rnd = new Random(oldWords + newWords);
+        long[] oldCounts = Enumerable.Range(0, oldWords).Select(_ => (long)rnd.Next(1, 1000)).OrderDescending().ToArray();
+        var old = HuffmanTree.Build(oldCounts);
+        // The merged vocabulary: old words with more counts, new words among them, re-sorted by count.
+        var merged = Enumerable.Range(0, oldWords).Select(i => (Old: i, Count: oldCounts[i] + rnd.Next(0, 500)))
+            .Concat(Enumerable.Range(0, newWords).Select(_ => (Old: -1, Count: (long)rnd.Next(1, 1500))))
+            .OrderByDescending(e => e.Count).ToArray();
+        int[] oldIdOf = merged.Select(e => e.Old).ToArray();
+        var tree = HuffmanTree.Graft(old, oldIdOf, merged.Select(e => e.Count).ToArray(), out int[] oldInnerOf);
+
+        Assert.Equal(oldWords + newWords, tree.WordCount);
+        Assert.Equal(oldWords - 1, oldInnerOf.Count(o => o >= 0));
+        for (int w = 0; w < merged.Length; w++)
+        {
+            if (oldIdOf[w] < 0) continue;
+            int[] path = tree.GetPath(w), oldPath = old.GetPath(oldIdOf[w]);
+            byte[] code = tree.GetCode(w), oldCode = old.GetCode(oldIdOf[w]);
+            int top = newWords > 0 ? 1 : 0;                                   // the new root above the old one
+            Assert.Equal(oldPath, path.Skip(top).Select(j => oldInnerOf[j]));  // the same nodes, so the same trained rows
+            Assert.Equal(oldCode, code.Skip(top));
+        }
+        // Inner nodes lightest first, as Build numbers them: the root last, the top rows (the hot ones) at the end.
+        if (tree.WordCount > 1) Assert.Equal(tree.InnerNodeCount - 1, tree.GetPath(0)[0]);
+    }
 }
+
