@@ -10,7 +10,7 @@ namespace HSoftmax.Corpus;
 /// existing file keeps its permissions. A FIFO or device (<c>/dev/null</c>, <c>/dev/stdout</c>) is written
 /// into directly, since renaming over it would replace the device node with a regular file.
 /// </remarks>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     public static void Write(string path, Action<Stream> write, CancellationToken cancellationToken = default)
     {
@@ -51,6 +51,7 @@ public static class AtomicFile
             if (!OperatingSystem.IsWindows() && File.Exists(target))
                 File.SetUnixFileMode(temp, File.GetUnixFileMode(target));
             File.Move(temp, target, overwrite: true);
+            if (folder is not null) SyncFolder(folder);
         }
         catch (Exception e)
         {
@@ -61,6 +62,33 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// fsync of the folder, so the rename itself survives a power cut (ext4 and XFS may otherwise come
+    /// back with the old name). Best effort: .NET cannot open a folder, so this calls libc, and where
+    /// that is unavailable (Windows, where a rename is durable through the journal) it does nothing.
+    /// </summary>
+    private static void SyncFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        try
+        {
+            int fd = OpenFolder(folder, 0 /* O_RDONLY: a folder opens read-only; O_DIRECTORY differs between architectures */);
+            if (fd < 0) return;
+            FSync(fd);
+            Close(fd);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "open", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int OpenFolder(string path, int flags);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int FSync(int fd);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 
     private static void WriteInPlace(string path, string target, Action<Stream> write, CancellationToken cancellationToken)
     {
