@@ -27,9 +27,13 @@ public static class Program
         root.Subcommands.Add(EvalCommands.Similarity());
         root.SetAction((parse, cancel) =>
         {
-            // The demo: word2vec's defaults with 15 epochs, as its demo-word.sh, since the bundled corpus is small.
-            stderr.WriteLine("hsoftmax: no command given; running the demo: 'hsoftmax train --epochs 15' on the bundled corpus (see 'hsoftmax --help')");
-            return Task.FromResult(TrainCommand.Run(train.Parse(["--epochs", "15"]), stdout, stderr, cancel));
+            // The demo: CBOW with hierarchical softmax, so the Huffman tree (the product's namesake) shows, and
+            // 15 epochs, as word2vec's demo-word.sh, since the bundled corpus is small.
+            stderr.WriteLine("hsoftmax: no command given; running the demo: 'hsoftmax train --loss hs --epochs 15' on the bundled corpus (see 'hsoftmax --help')");
+            int code = TrainCommand.Run(train.Parse(["--loss", "hs", "--epochs", "15"]), stdout, stderr, cancel);
+            if (code == 0)
+                stdout.WriteLine("The bundled corpus is small (0.9M words): more text, or more epochs, gives better vectors. Train on your own with 'hsoftmax train --input FILE'.");
+            return Task.FromResult(code);
         });
         // No System.CommandLine termination handler: `train` handles Ctrl-C and SIGTERM itself (Interruption).
         var parsed = root.Parse(args);

@@ -44,4 +44,22 @@ public class UsageTests
         Assert.Equal(1, code);
         Assert.Equal($"hsoftmax: {model}: a fastText .bin model, not a word2vec vectors file; load the .vec file fastText writes beside it", stderr.Trim());
     }
+    [Fact]
+    public async Task TheDemoShowsTheTreeNeighboursAndScoresAndSaysWhatWouldDoBetter()
+    {
+        using var tmp = new TempFolder();
+        // A process of its own: the demo writes vectors.txt where it runs, and tests in this one run in parallel.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = tmp.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HSoftmax.Cli.dll"));
+        using var p = System.Diagnostics.Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, await stderr);
+        Assert.Contains("Huffman tree depth", stdout);
+        Assert.Matches(@"  day +(morning|evening|afternoon|night|week)", stdout);
+        Assert.Contains("questions-words.txt", stdout);
+        Assert.Contains("more text, or more epochs, gives better vectors", stdout);
+        Assert.True(File.Exists(tmp.File("vectors.txt")));
+    }
 }
