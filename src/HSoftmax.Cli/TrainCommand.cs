@@ -250,7 +250,9 @@ internal static class TrainCommand
                         // (enwiki halves, HS: 12.8% analogy, against 18.5% this way and 21.1% for one run;
                         // tools/results/continue.md, which also has the NS case, where the full rate did better).
                         double newWords = (double)stats.NewTokens * options.Epochs;
-                        options = options with { Alpha = (float)(continued.Options.EffectiveAlpha * newWords / (continued.WordsDone + newWords)) };
+                        // Never below --min-alpha (a huge old model and a little new text), which the schedule decays to.
+                        float asOneRun = (float)(continued.Options.EffectiveAlpha * newWords / (continued.WordsDone + newWords));
+                        options = options with { Alpha = Math.Max(asOneRun, options.MinAlpha) };
                         trainer = new CpuTrainer(options, logger) { Checkpoints = checkpoints };
                         logger.LogInformation("Learning rate from {Alpha:G4}: where one run over the old and new text would be when the new text begins (give --alpha to choose)", options.Alpha);
                     }

@@ -171,6 +171,7 @@ internal sealed unsafe class TrainingRun
     private SharedHotRows? _hotTree, _hotNoise;
     private long _wordsDone;
     private long _skipChunks;   // chunks of a resumed epoch that the checkpoint had trained
+    private readonly object _skipLock = new();
     private long _chunksDone;   // chunks of this epoch trained (skipped ones included)
     private TimeSpan _lastCheckpointTime;
     private long _lastCheckpointWords;
@@ -303,6 +304,13 @@ internal sealed unsafe class TrainingRun
                 // Every thread stops between two chunks; the chunks trained are then the epoch's first ones.
                 _gate.Pause();
                 try { WriteCheckpoint(epoch, Interlocked.Read(ref _chunksDone), workers); }
+                catch (Exception e)
+                {
+                    // A full disk, say: stop the threads and report it once they are joined, never leave them
+                    // running over memory that the unwinding frees.
+                    errors.Enqueue(e);
+                    linked.Cancel();
+                }
                 finally { _gate.Release(); }
             }
             if (_progress is null || (_clock.Elapsed - lastReport).TotalSeconds < 1) continue;
@@ -480,12 +488,8 @@ internal sealed unsafe class TrainingRun
                 {
                     // Between two chunks: the safe point where a checkpoint can stop this thread.
                     _run._gate.Pass(() => { if (training) MergeHotRows(); FlushWords(); });
+                    if (Volatile.Read(ref _run._skipChunks) > 0) SkipTrainedChunks(queue, producer, cancellationToken);
                     if (!queue.TryTake(out var chunk, Timeout.Infinite, cancellationToken)) break;
-                    if (Interlocked.Decrement(ref _run._skipChunks) >= 0)
-                    {
-                        producer.Recycle(chunk);  // trained before the checkpoint this run resumed from
-                        continue;
-                    }
                     if (!training)
                     {
                         // Copy the hot rows only now: a thread that starts late starts from the merges before it.
@@ -506,6 +510,24 @@ internal sealed unsafe class TrainingRun
                 if (training) MergeHotRows();
                 FlushWords();
                 _run._gate.Leave();
+            }
+        }
+
+        /// <summary>
+        /// Drops the chunks the checkpoint this run resumed from had trained: the queue's first ones. Taking
+        /// and counting happen under one lock, so with several threads the skipped chunks are exactly the
+        /// first ones, not whichever a thread counted first; a thread sees the count at 0 only after the
+        /// last skipped chunk was taken.
+        /// </summary>
+        private void SkipTrainedChunks(BlockingCollection<TokenChunk> queue, ChunkProducer producer, CancellationToken cancellationToken)
+        {
+            lock (_run._skipLock)
+            {
+                while (Volatile.Read(ref _run._skipChunks) > 0 && queue.TryTake(out var chunk, Timeout.Infinite, cancellationToken))
+                {
+                    producer.Recycle(chunk);
+                    Interlocked.Decrement(ref _run._skipChunks);
+                }
             }
         }
 

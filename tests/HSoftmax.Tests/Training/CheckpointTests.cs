@@ -97,25 +97,7 @@ public class CheckpointTests
 
         // The same run with a checkpoint every 40,000 words, killed (SIGKILL: no chance to clean up) once one is written mid-epoch.
         string checkpoint = tmp.File("run.model");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HSoftmax.Cli.dll"));
-        foreach (string a in (string[])[.. train, "--output", tmp.File("resumed.bin"), "--checkpoint", checkpoint, "--checkpoint-every", "40k"]) start.ArgumentList.Add(a);
-        using (var p = Process.Start(start)!)
-        {
-            var log = new System.Text.StringBuilder();
-            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-            p.BeginErrorReadLine();
-            p.BeginOutputReadLine();
-            var clock = Stopwatch.StartNew();
-            while (!p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                lock (log) if (log.ToString().Split('\n').Count(l => l.Contains("Checkpoint:", StringComparison.Ordinal)) >= 3) break;
-                Thread.Sleep(5);
-            }
-            Assert.False(p.HasExited, "the run ended before it could be killed: " + log);
-            p.Kill();
-            p.WaitForExit();
-        }
+        KillAfterCheckpoints([.. train, "--output", tmp.File("resumed.bin"), "--checkpoint", checkpoint, "--checkpoint-every", "40k"], 3);
         Assert.False(File.Exists(tmp.File("resumed.bin")));
         var killedAt = ModelFile.Load(checkpoint);
         Assert.False(killedAt.Finished);
@@ -125,6 +107,50 @@ public class CheckpointTests
         Assert.True(code == 0, stderr);
         Assert.Equal(File.ReadAllBytes(tmp.File("whole.bin")), File.ReadAllBytes(tmp.File("resumed.bin")));
         Assert.True(ModelFile.Load(checkpoint).Finished);
+    }
+
+    [Fact]
+    public void WithFourThreadsAResumedEpochTrainsEachRemainingChunkOnce()
+    {
+        using var tmp = new TempFolder();
+        string corpus = Corpus(tmp);
+        string checkpoint = tmp.File("run.model");
+        KillAfterCheckpoints(["train", "--input", corpus, "--output", tmp.File("v.bin"), "--format", "binary", "--model", "skipgram", "--loss", "hs",
+            "--dim", "24", "--epochs", "3", "--threads", "4", "--min-count", "1", "--checkpoint", checkpoint, "--checkpoint-every", "40k"], 1);
+        var killedAt = ModelFile.Load(checkpoint);
+        Assert.False(killedAt.Finished);
+        Assert.True(killedAt.ChunksDone >= 1, "the checkpoint was not taken inside an epoch");
+        var (code, _, stderr) = Run("train", "--resume", checkpoint);
+        Assert.True(code == 0, stderr);
+        // Chunks differ in size, so an epoch that trained one chunk twice and skipped another would not
+        // come to the corpus's 420,000 words exactly.
+        var epochs = System.Text.RegularExpressions.Regex.Matches(stderr, @"Epoch (\d)/3: loss [\d.]+, ([\d,]+) words");
+        Assert.NotEmpty(epochs);
+        Assert.All(epochs, m => Assert.Equal("420,000", m.Groups[2].Value));
+    }
+
+    /// <summary>Runs the tool as a process and kills it (SIGKILL) once it has logged <paramref name="checkpoints"/> checkpoints.</summary>
+    private static void KillAfterCheckpoints(string[] args, int checkpoints)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HSoftmax.Cli.dll"));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using (var p = Process.Start(start)!)
+        {
+            var log = new System.Text.StringBuilder();
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
+            p.BeginErrorReadLine();
+            p.BeginOutputReadLine();
+            var clock = Stopwatch.StartNew();
+            while (!p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                lock (log) if (log.ToString().Split('\n').Count(l => l.Contains("Checkpoint:", StringComparison.Ordinal)) >= checkpoints) break;
+                Thread.Sleep(5);
+            }
+            Assert.False(p.HasExited, "the run ended before it could be killed: " + log);
+            p.Kill();
+            p.WaitForExit();
+        }
     }
 
     [Fact]
