@@ -43,7 +43,7 @@ public static partial class AtomicFile
         {
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                using (var checkedStream = new CancellableStream(file, cancellationToken))
+                using (var checkedStream = Cancellable(file, cancellationToken))
                     write(checkedStream);
                 cancellationToken.ThrowIfCancellationRequested();
                 file.Flush(flushToDisk: true);
@@ -90,45 +90,21 @@ public static partial class AtomicFile
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 
+    /// <summary>Checks for cancellation at every write, so Ctrl-C stops even a write of gigabytes within a buffer.</summary>
+    private static ObservedWriteStream Cancellable(Stream file, CancellationToken cancellationToken) =>
+        new(file, _ => cancellationToken.ThrowIfCancellationRequested());
+
     private static void WriteInPlace(string path, string target, Action<Stream> write, CancellationToken cancellationToken)
     {
         try
         {
             using var file = new FileStream(target, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
-            using var checkedStream = new CancellableStream(file, cancellationToken);
+            using var checkedStream = Cancellable(file, cancellationToken);
             write(checkedStream);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CorpusException($"{path}: cannot write: {e.Message}", e);
         }
-    }
-
-    /// <summary>Checks for cancellation at every write, so Ctrl-C stops even a write of gigabytes within a buffer.</summary>
-    private sealed class CancellableStream(Stream inner, CancellationToken cancellationToken) : Stream
-    {
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            inner.Write(buffer);
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void WriteByte(byte value)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            inner.WriteByte(value);
-        }
-
-        public override void Flush() => inner.Flush();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

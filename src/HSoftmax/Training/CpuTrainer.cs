@@ -266,7 +266,7 @@ internal sealed unsafe class TrainingRun
     private EpochSummary RunEpoch(int epoch, Worker[] workers, ChunkProducer producer, TrainingCheckpoint? restore, CancellationToken cancellationToken)
     {
         var start = _clock.Elapsed;
-        // Every epoch processes the vocabulary's total count of words: a resumed one started that many before.
+        // Every epoch processes _wordsPerEpoch words: a resumed one started that many per epoch before it.
         long doneAtStart = restore is null ? Interlocked.Read(ref _wordsDone) : (epoch - 1) * _wordsPerEpoch;
         foreach (var w in workers) w.ResetEpoch();
         if (restore is not null)
@@ -573,8 +573,7 @@ internal sealed unsafe class TrainingRun
                     if (scratch.SinceMerge >= o.HotRowMergeWords) MergeHotRows();
                     if (sinceAlpha >= AlphaUpdateWords)
                     {
-                        Interlocked.Add(ref run._wordsDone, scratch.PendingWords);
-                        Volatile.Write(ref scratch.PendingWords, 0);
+                        FlushWords();
                         sinceAlpha = 0;
                         alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone));
                     }

@@ -64,7 +64,7 @@ public static class ModelFile
         AtomicFile.Write(path, stream =>
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using (var hashing = new HashingStream(stream, hash))
+            using (var hashing = new ObservedWriteStream(stream, hash.AppendData))
             using (var w = new BinaryWriter(new BufferedStream(hashing, 1 << 20), Encoding.UTF8, leaveOpen: false))
             {
                 w.Write(Magic);
@@ -100,9 +100,9 @@ public static class ModelFile
                 w.Write(links?.Length ?? 0);
                 if (links is not null) w.Write(MemoryMarshal.AsBytes(links.AsSpan()));
                 w.Write((byte)((c.Model.TreeOutput is null ? 0 : 1) | (c.Model.NoiseOutput is null ? 0 : 2)));
-                WriteFloats(w, c.Model.Input, cancellationToken);
-                if (c.Model.TreeOutput is { } tree) WriteFloats(w, tree, cancellationToken);
-                if (c.Model.NoiseOutput is { } noise) WriteFloats(w, noise, cancellationToken);
+                WriteFloats(w, c.Model.Input);
+                if (c.Model.TreeOutput is { } tree) WriteFloats(w, tree);
+                if (c.Model.NoiseOutput is { } noise) WriteFloats(w, noise);
             }
             stream.Write(hash.GetHashAndReset());
         }, cancellationToken);
@@ -261,41 +261,11 @@ public static class ModelFile
         return result;
     }
 
-    private static void WriteFloats(BinaryWriter w, float[] values, CancellationToken cancellationToken)
+    /// <summary>In blocks: a matrix over 512M floats has more bytes than one span can hold. (Cancellation is checked by AtomicFile at every write.)</summary>
+    private static void WriteFloats(BinaryWriter w, float[] values)
     {
         const int Block = 1 << 18;
         for (int i = 0; i < values.Length; i += Block)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
             w.Write(MemoryMarshal.AsBytes(values.AsSpan(i, Math.Min(Block, values.Length - i))));
-        }
-    }
-
-    /// <summary>Passes writes through and hashes them.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
-    {
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            hash.AppendData(buffer);
-            inner.Write(buffer);
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Flush() => inner.Flush();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            // The caller's stream stays open: the checksum is written after this one closes.
-            if (disposing) inner.Flush();
-            base.Dispose(disposing);
-        }
     }
 }

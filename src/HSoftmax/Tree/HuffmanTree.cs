@@ -120,17 +120,7 @@ public sealed class HuffmanTree
         }
         int root = total - 1;
         links[root] = -1;
-
-        var depth = Depths(links);
-        int maxDepth = 0;
-        double weighted = 0, totalCount = 0;
-        for (int w = 0; w < v; w++)
-        {
-            maxDepth = Math.Max(maxDepth, (int)depth[w]);
-            weighted += (double)depth[w] * counts[w];
-            totalCount += counts[w];
-        }
-        return new HuffmanTree(v, links, maxDepth, totalCount > 0 ? weighted / totalCount : 0);
+        return WithDepths(links, counts);
     }
 
     /// <summary>
@@ -150,16 +140,22 @@ public sealed class HuffmanTree
                 throw new ArgumentException($"node {node} has no valid parent ({links[node]})");
         }
         if (links[^1] != -1) throw new ArgumentException("the last node is not the root");
+        return WithDepths(links, counts);
+    }
+
+    /// <summary>The tree of valid links, with its maximum and count-weighted mean depth.</summary>
+    private static HuffmanTree WithDepths(int[] links, ReadOnlySpan<long> counts)
+    {
         var depth = Depths(links);
         int maxDepth = 0;
         double weighted = 0, total = 0;
-        for (int w = 0; w < v; w++)
+        for (int w = 0; w < counts.Length; w++)
         {
             maxDepth = Math.Max(maxDepth, (int)depth[w]);
             weighted += (double)depth[w] * counts[w];
             total += counts[w];
         }
-        return new HuffmanTree(v, links, maxDepth, total > 0 ? weighted / total : 0);
+        return new HuffmanTree(counts.Length, links, maxDepth, total > 0 ? weighted / total : 0);
     }
 
     /// <summary>
