@@ -202,7 +202,7 @@ public class ReliabilityTests
         using var tmp = new TempFolder();
         string corpus = Corpus(tmp, words: 2000);
         string output = tmp.File("v.txt");
-        var start = Cli(["train", "--input", corpus, "--output", output, "--epochs", "10000", "--threads", "1", "--min-count", "1"]);
+        var start = StartInfo(["train", "--input", corpus, "--output", output, "--epochs", "10000", "--threads", "1", "--min-count", "1"]);
         start.RedirectStandardError = true;
         using var p = Process.Start(start)!;
         var err = new System.Text.StringBuilder();
@@ -300,17 +300,9 @@ public class ReliabilityTests
         }
     }
 
-    private static ProcessStartInfo Cli(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HSoftmax.Cli.dll"));
-        foreach (string a in args) start.ArgumentList.Add(a);
-        return start;
-    }
-
     private static (int Code, string Out, string Err) RunProcess(string[] args, byte[] stdin)
     {
-        var start = Cli(args);
+        var start = StartInfo(args);
         start.RedirectStandardInput = start.RedirectStandardOutput = start.RedirectStandardError = true;
         using var p = Process.Start(start)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -49,8 +49,9 @@ public class UsageTests
     {
         using var tmp = new TempFolder();
         // A process of its own: the demo writes vectors.txt where it runs, and tests in this one run in parallel.
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = tmp.Path, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HSoftmax.Cli.dll"));
+        var start = StartInfo();
+        start.WorkingDirectory = tmp.Path;
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
         using var p = System.Diagnostics.Process.Start(start)!;
         var stderr = p.StandardError.ReadToEndAsync();
         string stdout = await p.StandardOutput.ReadToEndAsync();

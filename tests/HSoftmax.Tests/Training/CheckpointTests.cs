@@ -132,9 +132,8 @@ public class CheckpointTests
     /// <summary>Runs the tool as a process and kills it (SIGKILL) once it has logged <paramref name="checkpoints"/> checkpoints.</summary>
     private static void KillAfterCheckpoints(string[] args, int checkpoints)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HSoftmax.Cli.dll"));
-        foreach (string a in args) start.ArgumentList.Add(a);
+        var start = StartInfo(args);
+        start.RedirectStandardError = start.RedirectStandardOutput = true;
         using (var p = Process.Start(start)!)
         {
             var log = new System.Text.StringBuilder();
