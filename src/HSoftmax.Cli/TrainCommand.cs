@@ -63,7 +63,7 @@ internal static class TrainCommand
     };
     private static readonly Option<string?> Continue = new("--continue")
     {
-        Description = "Train a finished model (a checkpoint) further on new text given with --input: counts merge, new words join, the tree is rebuilt.",
+        Description = "Train a finished model (a checkpoint) further on new text given with --input: counts merge, new words join, grafted onto the old tree.",
     };
     private static readonly Option<string?> Resume = new("--resume")
     {
@@ -106,17 +106,18 @@ internal static class TrainCommand
             // A resumed run takes its inputs and options from the checkpoint, its outputs from there too unless given again.
             var resume = parse.GetValue(Resume) is string resumePath ? ModelFile.Load(resumePath) : null;
             var continued = parse.GetValue(Continue) is string continuePath ? ModelFile.Load(continuePath) : null;
+            // What a model file fixes: its shape and vocabulary. A resumed run also keeps its inputs and schedule.
+            Option[] shape = [Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab, CbowSum, MaxSentence, ReadVocab];
             if (continued is not null)
             {
                 if (resume is not null) throw new ArgumentException("--continue: give --resume or --continue, not both");
                 if (parse.GetResult(Input) is not { Implicit: false }) throw new ArgumentException("--continue: give the new text with --input");
                 RefuseIfGiven("a continued run keeps the model's shape and vocabulary options; --input, --epochs, --alpha, --min-alpha, --threads, --seed and output options may be given",
-                    Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab, CbowSum, MaxSentence, ReadVocab);
+                    shape);
             }
             if (resume is not null)
                 RefuseIfGiven("a resumed run keeps the checkpoint's inputs and options; give only --output, --format, --save-vocab, --eval, --quiet, --checkpoint or --checkpoint-every",
-                    Input, Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
-                    Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, ReadVocab);
+                    [Input, Alpha, MinAlpha, Epochs, Threads, Seed, .. shape]);
             string? Setting(Option option, string? given) =>
                 parse.GetResult(option) is { Implicit: false } || resume is null ? given : Recorded(resume, option.Name) ?? given;
 
