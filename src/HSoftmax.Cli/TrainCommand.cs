@@ -80,6 +80,43 @@ internal static class TrainCommand
         return command;
     }
 
+    /// <summary>Each loss as --loss names it.</summary>
+    private static readonly (string Name, LossKind Kind)[] LossNames =
+    [
+        ("hs", LossKind.HierarchicalSoftmax), ("ns", LossKind.NegativeSampling), ("hs+ns", LossKind.HierarchicalSoftmaxAndNegativeSampling),
+        ("sampled", LossKind.SampledSoftmax), ("softmax", LossKind.Softmax),
+    ];
+
+    private static string LossName(LossKind kind) => LossNames.First(n => n.Kind == kind).Name;
+
+    /// <summary>
+    /// The flag of each library option: the core and the engines name properties ("MinAlpha: must be ...")
+    /// and the tool says flags ("--min-alpha: must be ..."). The one place the two meet.
+    /// </summary>
+    private static Option FlagOf(string property) => property switch
+    {
+        nameof(TrainingOptions.Model) => Model,
+        nameof(TrainingOptions.Loss) => Loss,
+        nameof(TrainingOptions.Dim) => Dim,
+        nameof(TrainingOptions.Window) => Window,
+        nameof(TrainingOptions.Negative) => Negative,
+        nameof(TrainingOptions.NegativeExponent) => NsExponent,
+        nameof(TrainingOptions.Sample) => Sample,
+        nameof(TrainingOptions.MinCount) => MinCount,
+        nameof(TrainingOptions.MaxVocab) => MaxVocab,
+        nameof(TrainingOptions.Alpha) => Alpha,
+        nameof(TrainingOptions.MinAlpha) => MinAlpha,
+        nameof(TrainingOptions.Epochs) => Epochs,
+        nameof(TrainingOptions.Threads) => Threads,
+        nameof(CorpusOptions.MaxSentenceLength) => MaxSentence,
+        nameof(TorchOptions.Device) => Device,
+        nameof(TorchOptions.Batch) => Batch,
+        nameof(TorchOptions.Samples) => Samples,
+        nameof(TorchOptions.RowCap) => RowCap,
+        nameof(TrainingPlan.Checkpoint) => Resume,
+        _ => throw new ArgumentOutOfRangeException(nameof(property), property, "an option the command line does not have"),
+    };
+
     private static Option<string> Choice(string name, string description, string fallback, params string[] values)
     {
         var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => fallback };
@@ -134,14 +171,7 @@ internal static class TrainCommand
             var options = new TrainingOptions
             {
                 Model = parse.GetValue(Model) == "skipgram" ? ModelKind.SkipGram : ModelKind.Cbow,
-                Loss = parse.GetValue(Loss) switch
-                {
-                    "hs" => LossKind.HierarchicalSoftmax,
-                    "ns" => LossKind.NegativeSampling,
-                    "sampled" => LossKind.SampledSoftmax,
-                    "softmax" => LossKind.Softmax,
-                    _ => LossKind.HierarchicalSoftmax | LossKind.NegativeSampling,
-                },
+                Loss = LossNames.First(n => n.Name == parse.GetValue(Loss)).Kind,
                 Dim = parse.GetValue(Dim),
                 Window = parse.GetValue(Window),
                 Negative = parse.GetValue(Negative),
@@ -155,7 +185,7 @@ internal static class TrainCommand
                 Threads = parse.GetValue(Threads) ?? Environment.ProcessorCount,
                 Seed = parse.GetValue(Seed),
                 CbowMean = !parse.GetValue(CbowSum),
-                Corpus = new CorpusOptions { MaxSentenceLength = CheckPositive(parse.GetValue(MaxSentence), "--max-sentence-length") },
+                Corpus = new CorpusOptions { MaxSentenceLength = parse.GetValue(MaxSentence) },
             };
             if (resume is not null) options = resume.Options;
             if (continued is not null)
@@ -170,27 +200,11 @@ internal static class TrainCommand
                     Seed = Given(Seed, continued.Options.Seed),
                 };
             }
+            // Checked before standard input is copied; TrainingPlan checks again, cheaply, for library callers.
             options.Validate();
-            bool torchEngine = parse.GetValue(Engine) == "torch";
-            var torchOptions = new TorchOptions
-            {
-                Device = parse.GetValue(Device)!,
-                Batch = parse.GetValue(Batch) ?? 0,
-                Samples = parse.GetValue(Samples),
-                Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
-                RowCap = parse.GetValue(RowCap),
-            };
-            if (torchEngine)
-            {
-                torchOptions.Validate();
-                TorchDevice.Resolve(torchOptions.Device, out _);  // --device cuda without CUDA: say so before the counting pass
-            }
-            else
-            {
+            string engineName = parse.GetValue(Engine)!;
+            if (engineName != "torch")
                 RefuseIfGiven("only the torch engine takes it; add --engine torch", Device, Batch, RowCap, Samples, Proposal);
-                if (options.Loss is LossKind.SampledSoftmax or LossKind.Softmax)
-                    throw new ArgumentException($"--loss {parse.GetValue(Loss)}: only the torch engine trains it; add --engine torch");
-            }
             if (options.Loss != LossKind.SampledSoftmax)
                 RefuseIfGiven("only sampled softmax takes it; add --loss sampled", Samples, Proposal);
             var format = Setting(Format, parse.GetValue(Format)) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
@@ -201,7 +215,6 @@ internal static class TrainCommand
             if (every is not null && checkpointPath is null) throw new ArgumentException("--checkpoint-every: give --checkpoint FILE too");
             if (checkpointPath is not null)
             {
-                if (torchEngine) throw new ArgumentException("--checkpoint: only the CPU engine writes checkpoints so far");
                 var (time, words) = ParseInterval(every ?? "30min");
                 checkpoints = new CheckpointPolicy(checkpointPath, time, words)
                 {
@@ -210,6 +223,22 @@ internal static class TrainCommand
                         "--eval", (Setting(Eval, parse.GetValue(Eval)?.ToString()) is string e ? bool.Parse(e) : bundled).ToString()],
                 };
             }
+            // The engine is made before any work: --device cuda without CUDA is said at once.
+            ITrainingEngine engine = engineName == "torch"
+                ? new TorchEngine(new TorchOptions
+                {
+                    Device = parse.GetValue(Device)!,
+                    Batch = parse.GetValue(Batch) ?? 0,
+                    Samples = parse.GetValue(Samples),
+                    Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
+                    RowCap = parse.GetValue(RowCap),
+                    TuneProcess = true,
+                }, logger)
+                : new CpuEngine(logger) { Checkpoints = checkpoints, CompactHeapFirst = true };
+            if (!engine.Capabilities.Losses.Contains(options.Loss))
+                throw new ArgumentException($"--loss {LossName(options.Loss)}: the {engineName} engine trains {string.Join(", ", engine.Capabilities.Losses.Select(LossName))}; --engine picks another");
+            if (checkpoints is not null && !engine.Capabilities.Resumes)
+                throw new ArgumentException($"--checkpoint: the {engineName} engine does not write checkpoints; the CPU engine does");
             var files = CorpusFiles.Expand(inputs);
             var outputs = new List<(string, string)> { ("--output", output) };
             if (saveVocab is not null) outputs.Add(("--save-vocab", saveVocab));
@@ -226,51 +255,16 @@ internal static class TrainCommand
                     copied == CorpusFiles.StandardInput ? "standard input" : copied, bytes / 1048576.0);
             var reader = new CorpusReader(spool.Files, options.Corpus);
             logger.LogInformation("Training {Model} with {Loss} on {Files} ({Engine} engine): dim {Dim}, window {Window}, sample {Sample}, min-count {MinCount}, {Epochs} epochs, {Threads} threads",
-                options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW", parse.GetValue(Loss), Describe(files), parse.GetValue(Engine), options.Dim, options.Window,
+                options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW", LossName(options.Loss), Describe(files), engineName, options.Dim, options.Window,
                 options.Sample, options.MinCount, options.Epochs, options.Threads);
             var progress = new ProgressReporter(stderr, logger, quiet);
             string? readVocab = parse.GetValue(ReadVocab);
-            var vocabulary = readVocab is null ? null : Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab);
-            TrainingResult result;
-            if (torchEngine)
-            {
-                var trainer = new TorchTrainer(options, torchOptions, logger);
-                result = vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
-            }
-            else
-            {
-                var trainer = new CpuTrainer(options, logger) { Checkpoints = checkpoints };
-                if (continued is not null)
-                {
-                    var newCounts = VocabularyBuilder.Build(reader, 1, null, out var newStats, cancel);
-                    var (merged, start, tree, stats) = ContinuedTraining.Prepare(continued, newCounts, options);
-                    if (options.Alpha is null)
-                    {
-                        // As if the old and the new text were one run: the learning rate starts where that run's
-                        // would be when the new text begins. Restarting at the full rate undid the old training
-                        // (enwiki halves, HS: 12.8% analogy, against 18.5% this way and 21.1% for one run;
-                        // tools/results/continue.md, which also has the NS case, where the full rate did better).
-                        double newWords = (double)stats.NewTokens * options.Epochs;
-                        // Never below --min-alpha (a huge old model and a little new text), which the schedule decays to.
-                        float asOneRun = (float)(continued.Options.EffectiveAlpha * newWords / (continued.WordsDone + newWords));
-                        options = options with { Alpha = Math.Max(asOneRun, options.MinAlpha) };
-                        trainer = new CpuTrainer(options, logger) { Checkpoints = checkpoints };
-                        logger.LogInformation("Learning rate from {Alpha:G4}: where one run over the old and new text would be when the new text begins (give --alpha to choose)", options.Alpha);
-                    }
-                    logger.LogInformation("Continuing a model of {Old:N0} words on {Tokens:N0} new tokens: {New:N0} new words, {Dropped:N0} dropped by --max-vocab",
-                        stats.OldWords, newStats.CorpusTokens, stats.NewWords, stats.DroppedWords);
-                    if (tree is not null)
-                        logger.LogInformation("Huffman tree: the old one kept with its {Kept:N0} trained rows, the new words grafted beside it ({New:N0} new rows start at zero); depth max {Max}, mean {Mean:F2}",
-                            stats.TreeRowsKept, stats.TreeRows - stats.TreeRowsKept, tree.MaxDepth, tree.WeightedMeanDepth);
-                    else if (stats.TreeRows > 0)
-                        logger.LogInformation("Huffman tree rebuilt from the merged counts (--max-vocab dropped old words): {Kept:N0} of {Rows:N0} inner-node rows kept (their words unchanged), the rest start at zero",
-                            stats.TreeRowsKept, stats.TreeRows);
-                    result = trainer.Continue(reader, merged, start, tree, stats.NewTokens, progress, cancel);
-                }
-                else
-                    result = resume is not null ? trainer.Resume(reader, resume, progress, cancel)
-                        : vocabulary is null ? trainer.Train(reader, progress, cancel) : trainer.Train(reader, vocabulary, progress, cancel);
-            }
+            var plan = resume is not null ? TrainingPlan.Resume(resume, logger)
+                : continued is not null ? TrainingPlan.Continue(continued, reader, options, logger, cancel)
+                : readVocab is not null ? TrainingPlan.Prepare(options, Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab), logger)
+                : TrainingPlan.Prepare(options, reader, logger, cancel);
+            options = plan.Options;
+            var result = engine.Train(plan, reader, progress, cancel);
             progress.Finish();
 
             if (saveVocab is not null) result.Vocabulary.Save(saveVocab, cancel);
@@ -301,6 +295,12 @@ internal static class TrainCommand
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: libtorch: {e.Message.Split('\n')[0].Trim()}");
             return 1;
+        }
+        catch (InvalidOptionException e)
+        {
+            ProgressLine.ClearIfShown(stderr);
+            stderr.WriteLine($"hsoftmax: {FlagOf(e.Option).Name}: {e.Reason}");
+            return 2;
         }
         catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or TorchUnavailableException or TrainingDivergedException)
         {
@@ -335,9 +335,6 @@ internal static class TrainCommand
             _ => (null, (long)n),
         };
     }
-
-    private static int CheckPositive(int value, string option) =>
-        value >= 1 ? value : throw new ArgumentException($"{option}: must be at least 1, got {value}");
 
     private static string Describe(IReadOnlyList<string> files) =>
         files.Count == 1 ? (files[0] == CorpusFiles.StandardInput ? "standard input" : files[0]) : $"{files.Count} files";

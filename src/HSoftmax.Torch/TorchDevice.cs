@@ -1,13 +1,14 @@
+using HSoftmax.Training;
 using TorchSharp;
 
 namespace HSoftmax.Torch;
 
-/// <summary>Picks the libtorch device for <c>--device cpu|cuda|auto</c>, and says why.</summary>
-public static class TorchDevice
+/// <summary>Picks the libtorch device for cpu, cuda or auto, and says why.</summary>
+internal static class TorchDevice
 {
     /// <summary>
     /// "cpu", "cuda" (or "cuda:N"), or "auto": CUDA where libtorch reports it, else the CPU with the
-    /// reason in <paramref name="note"/>. Throws <see cref="ArgumentException"/> naming --device when
+    /// reason in <paramref name="note"/>. Throws <see cref="InvalidOptionException"/> naming Device when
     /// CUDA is asked for and is not there.
     /// </summary>
     public static torch.Device Resolve(string name, out string note)
@@ -28,11 +29,11 @@ public static class TorchDevice
         if (key == "cuda" || key.StartsWith("cuda:", StringComparison.Ordinal))
         {
             if (!cuda)
-                throw new ArgumentException("--device: CUDA was asked for but libtorch reports no CUDA device; this build's libtorch is the CPU package unless built with -p:HSoftmaxLibTorch=cuda or none (see README)");
+                throw new InvalidOptionException(nameof(TorchOptions.Device), "CUDA was asked for but libtorch reports no CUDA device; this build's libtorch is the CPU package unless built with -p:HSoftmaxLibTorch=cuda or none (see README)");
             note = $"{key} (asked for)";
             return new torch.Device(key);
         }
-        throw new ArgumentException($"--device: must be cpu, cuda, cuda:N or auto, got '{name}'");
+        throw new InvalidOptionException(nameof(TorchOptions.Device), $"must be cpu, cuda, cuda:N or auto, got '{name}'");
     }
 
     /// <summary>The first call into libtorch: where the native library cannot be loaded, says so in one line.</summary>
@@ -45,7 +46,7 @@ public static class TorchDevice
         catch (TypeInitializationException e) when (e.InnerException is NotSupportedException or DllNotFoundException)
         {
             throw new TorchUnavailableException(
-                "--engine torch: libtorch could not be loaded; a build with -p:HSoftmaxLibTorch=none needs libtorch 2.10 on LD_LIBRARY_PATH (an installed PyTorch's torch/lib, see tools/gpu_run.sh)", e);
+                "libtorch could not be loaded; a build with -p:HSoftmaxLibTorch=none needs libtorch 2.10 on LD_LIBRARY_PATH (an installed PyTorch's torch/lib, see tools/gpu_run.sh)", e);
         }
     }
 }

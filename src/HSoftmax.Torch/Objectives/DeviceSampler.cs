@@ -5,7 +5,7 @@ namespace HSoftmax.Torch.Objectives;
 
 /// <summary>
 /// Draws word ids on the device from a fixed distribution with Walker's alias method (the same table as
-/// the CPU engine's <see cref="AliasSampler"/>): a uniform column, kept with its probability, else its alias.
+/// the CPU engine's, <see cref="NoiseDistribution"/>): a uniform column, kept with its probability, else its alias.
 /// </summary>
 internal sealed class DeviceSampler : IDisposable
 {
@@ -13,14 +13,14 @@ internal sealed class DeviceSampler : IDisposable
     private readonly Tensor _alias;  // [V] int64
     private readonly Generator _generator;
 
-    public DeviceSampler(AliasSampler sampler, Generator generator, Device device)
+    public DeviceSampler(NoiseDistribution sampler, Generator generator, Device device)
     {
         var keep = new double[sampler.Count];
         var alias = new long[sampler.Count];
         for (int i = 0; i < keep.Length; i++)
         {
-            keep[i] = sampler.Threshold[i] / 4294967296.0;
-            alias[i] = sampler.Alias[i];
+            keep[i] = sampler.Thresholds[i] / 4294967296.0;
+            alias[i] = sampler.Aliases[i];
         }
         _keep = tensor(keep, device: device);
         _alias = tensor(alias, device: device);

@@ -9,7 +9,7 @@ namespace HSoftmax.Training;
 /// the kernel's MemAvailable (free memory plus the page cache it can drop) is the honest figure; the
 /// smaller of the two is used, so a container limit still counts.
 /// </remarks>
-internal static class AvailableMemory
+public static class AvailableMemory
 {
     public static long Bytes()
     {

@@ -53,7 +53,7 @@ public static class ContinuedTraining
         var entries = (options.MaxVocab is int cap ? kept.Take(cap) : kept).Select(w => (w, counts[w])).ToList();
         var vocabulary = Vocabulary.FromSorted(entries);
 
-        bool hs = options.Loss.HasFlag(LossKind.HierarchicalSoftmax), ns = options.Loss.HasFlag(LossKind.NegativeSampling);
+        bool hs = options.UsesTreeOutput, ns = options.UsesWordOutput;
         var model = new Word2VecModel(vocabulary.Count, options.Dim, hs, ns);
         model.Initialise(options.Seed);
         int dim = options.Dim, newWords = 0, carried = 0;

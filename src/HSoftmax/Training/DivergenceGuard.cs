@@ -10,7 +10,7 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// NaN or infinite, weights that are, or a loss that climbs far above the first epoch's.
 /// </summary>
 /// <remarks>
-/// The usual cause is a learning rate far too large (<c>--alpha 10</c> turns every weight NaN within
+/// The usual cause is a learning rate far too large (alpha 10 turns every weight NaN within
 /// a second). The SGD loss falls from epoch to epoch and barely moves within one, so a loss three times
 /// the first epoch's is far outside anything a sound run does; nothing smaller is flagged, as a noisy
 /// but sound run must never be stopped.
@@ -51,6 +51,6 @@ internal sealed class DivergenceGuard(TrainingOptions options)
     {
         string alpha = options.Alpha is float a ? a.ToString(CultureInfo.InvariantCulture) : "the default";
         return new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
-            $"training diverged in epoch {epoch} at {fraction * 100:F0}% of the run: {what}. The learning rate (--alpha {alpha}) is the likely cause; word2vec uses 0.025 for skip-gram and 0.05 for CBOW. No vectors were written"));
+            $"training diverged in epoch {epoch} at {fraction * 100:F0}% of the run: {what}. The learning rate, alpha {alpha}, is the likely cause; word2vec uses 0.025 for skip-gram and 0.05 for CBOW. No vectors were written"));
     }
 }

@@ -189,7 +189,7 @@ public static class ModelFile
         r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(links.AsSpan()));
         byte matrices = r.ReadByte();
         bool hs = (matrices & 1) != 0, ns = (matrices & 2) != 0;
-        if (hs != options.Loss.HasFlag(LossKind.HierarchicalSoftmax) || ns != options.Loss.HasFlag(LossKind.NegativeSampling))
+        if (hs != options.UsesTreeOutput || ns != options.UsesWordOutput)
             throw new CorpusException($"{path}: the weights stored do not match the loss {options.Loss}");
         long need = 4L * dim * (words + (hs ? Math.Max(0, words - 1) : 0) + (ns ? words : 0));
         if (need > bodyLength)

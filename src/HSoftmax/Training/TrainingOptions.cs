@@ -10,17 +10,29 @@ public enum ModelKind
     SkipGram,
 }
 
-[Flags]
+/// <summary>The output layer and its loss. Which ones an engine trains: <see cref="EngineCapabilities.Losses"/>.</summary>
+/// <remarks>The values are those model files store.</remarks>
 public enum LossKind
 {
     /// <summary>Hierarchical softmax over a Huffman tree: log V per prediction.</summary>
     HierarchicalSoftmax = 1,
     /// <summary>Negative sampling with k noise words from count^0.75.</summary>
     NegativeSampling = 2,
-    /// <summary>Sampled softmax with log-Q correction (Jean et al. 2015); TorchSharp engine only.</summary>
+    /// <summary>Both at once, adding to one gradient (word2vec's <c>-hs 1 -negative k</c>).</summary>
+    HierarchicalSoftmaxAndNegativeSampling = 3,
+    /// <summary>Sampled softmax with log-Q correction (Jean et al. 2015).</summary>
     SampledSoftmax = 4,
-    /// <summary>The full softmax over the vocabulary, the exact reference for small vocabularies; TorchSharp engine only.</summary>
+    /// <summary>The full softmax over the vocabulary, the exact reference for small vocabularies.</summary>
     Softmax = 8,
+}
+
+/// <summary>An option out of range: <see cref="Option"/> is the property's name, <see cref="Reason"/> what is wrong.</summary>
+/// <remarks>The command-line tool maps the property to its flag; the message alone reads "Dim: must be ...".</remarks>
+public sealed class InvalidOptionException(string option, string reason) : ArgumentException($"{option}: {reason}", option)
+{
+    public string Option { get; } = option;
+    public string Reason { get; } = reason;
+    public override string Message => $"{Option}: {Reason}";
 }
 
 /// <summary>
@@ -82,27 +94,38 @@ public sealed record TrainingOptions
         return Math.Max(alpha, MinAlpha);
     }
 
+    /// <summary>Whether the loss has a Huffman tree, with one output row per inner node (word2vec's syn1).</summary>
+    public bool UsesTreeOutput => Loss is LossKind.HierarchicalSoftmax or LossKind.HierarchicalSoftmaxAndNegativeSampling;
+
+    /// <summary>Whether the loss has one output row per word (syn1neg): every loss but hierarchical softmax alone.</summary>
+    public bool UsesWordOutput => Loss != LossKind.HierarchicalSoftmax;
+
+    /// <summary>Whether noise words are drawn from count^<see cref="NegativeExponent"/>.</summary>
+    public bool UsesNegativeSampling => Loss is LossKind.NegativeSampling or LossKind.HierarchicalSoftmaxAndNegativeSampling;
+
     public float EffectiveAlpha => Alpha ?? (Model == ModelKind.SkipGram ? 0.025f : 0.05f);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
+    /// <summary>Throws <see cref="InvalidOptionException"/> naming the first option out of range.</summary>
+    /// <remarks><see cref="TrainingPlan"/> calls it: the one place options are checked.</remarks>
     public void Validate()
     {
         static void Check(bool ok, string option, string message)
         {
-            if (!ok) throw new ArgumentException($"--{option}: {message}");
+            if (!ok) throw new InvalidOptionException(option, message);
         }
-        Check(Dim is >= 1 and <= 10_000, "dim", $"must be in 1..10000, got {Dim}");
-        Check(Window is >= 1 and <= 1000, "window", $"must be in 1..1000, got {Window}");
-        Check(Loss is LossKind.HierarchicalSoftmax or LossKind.NegativeSampling or (LossKind.HierarchicalSoftmax | LossKind.NegativeSampling)
-            or LossKind.SampledSoftmax or LossKind.Softmax, "loss", "must be hs, ns, hs+ns, sampled or softmax");
-        Check(!Loss.HasFlag(LossKind.NegativeSampling) || Negative is >= 1 and <= 1000, "negative", $"must be in 1..1000 with negative sampling, got {Negative}");
-        Check(double.IsFinite(NegativeExponent), "ns-exponent", "must be a finite number");
-        Check(Sample >= 0 && double.IsFinite(Sample), "sample", $"must be 0 (off) or positive, got {Sample}");
-        Check(MinCount >= 1, "min-count", $"must be at least 1, got {MinCount}");
-        Check(MaxVocab is null or >= 1, "max-vocab", $"must be at least 1, got {MaxVocab}");
-        Check(EffectiveAlpha > 0 && float.IsFinite(EffectiveAlpha), "alpha", $"must be positive, got {EffectiveAlpha}");
-        Check(MinAlpha >= 0 && MinAlpha <= EffectiveAlpha, "min-alpha", $"must be in 0..alpha ({EffectiveAlpha}), got {MinAlpha}");
-        Check(Epochs is >= 1 and <= 10_000, "epochs", $"must be in 1..10000, got {Epochs}");
-        Check(Threads is >= 1 and <= 1024, "threads", $"must be in 1..1024, got {Threads}");
+        Check(Enum.IsDefined(Model), nameof(Model), $"must be Cbow or SkipGram, got {Model}");
+        Check(Enum.IsDefined(Loss), nameof(Loss), $"must be one of {string.Join(", ", Enum.GetNames<LossKind>())}, got {Loss}");
+        Check(Dim is >= 1 and <= 10_000, nameof(Dim), $"must be in 1..10000, got {Dim}");
+        Check(Window is >= 1 and <= 1000, nameof(Window), $"must be in 1..1000, got {Window}");
+        Check(!UsesNegativeSampling || Negative is >= 1 and <= 1000, nameof(Negative), $"must be in 1..1000 with negative sampling, got {Negative}");
+        Check(double.IsFinite(NegativeExponent), nameof(NegativeExponent), "must be a finite number");
+        Check(Sample >= 0 && double.IsFinite(Sample), nameof(Sample), $"must be 0 (off) or positive, got {Sample}");
+        Check(MinCount >= 1, nameof(MinCount), $"must be at least 1, got {MinCount}");
+        Check(MaxVocab is null or >= 1, nameof(MaxVocab), $"must be at least 1, got {MaxVocab}");
+        Check(EffectiveAlpha > 0 && float.IsFinite(EffectiveAlpha), nameof(Alpha), $"must be positive, got {EffectiveAlpha}");
+        Check(MinAlpha >= 0 && MinAlpha <= EffectiveAlpha, nameof(MinAlpha), $"must be in 0..alpha ({EffectiveAlpha}), got {MinAlpha}");
+        Check(Epochs is >= 1 and <= 10_000, nameof(Epochs), $"must be in 1..10000, got {Epochs}");
+        Check(Threads is >= 1 and <= 1024, nameof(Threads), $"must be in 1..1024, got {Threads}");
+        Check(Corpus.MaxSentenceLength >= 1, nameof(CorpusOptions.MaxSentenceLength), $"must be at least 1, got {Corpus.MaxSentenceLength}");
     }
 }

@@ -44,6 +44,14 @@ public sealed class Word2VecModel
         NoiseOutput?.AsSpan().Clear();
     }
 
+    /// <summary>Copies every matrix into a model of the same shape.</summary>
+    internal void CopyTo(Word2VecModel other)
+    {
+        Input.CopyTo(other.Input, 0);
+        TreeOutput?.CopyTo(other.TreeOutput!, 0);
+        NoiseOutput?.CopyTo(other.NoiseOutput!, 0);
+    }
+
     internal static unsafe float* Pointer(float[]? array) =>
         array is null || array.Length == 0 ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 

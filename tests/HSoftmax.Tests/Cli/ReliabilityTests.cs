@@ -119,7 +119,7 @@ public class ReliabilityTests
             "--alpha", "10", "--engine", engine, "--loss", loss, .. device]);
         Assert.Equal(1, code);
         Assert.Contains("training diverged in epoch", stderr);
-        Assert.Contains("--alpha 10", stderr);
+        Assert.Contains("alpha 10", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.False(File.Exists(output));
     }

@@ -96,9 +96,9 @@ public class TrainCommandTests
     [Theory]
     [InlineData("--batch", "--batch: only the torch engine", "--batch", "64")]
     [InlineData("--device", "--device: only the torch engine", "--device", "cpu")]
-    [InlineData("--loss", "--loss sampled: only the torch engine", "--loss", "sampled")]
+    [InlineData("--loss", "--loss sampled: the cpu engine trains hs, ns, hs+ns; --engine picks another", "--loss", "sampled")]
     [InlineData("--samples", "--samples: only sampled softmax", "--engine", "torch", "--loss", "hs", "--samples", "5")]
-    [InlineData("--loss", "--loss: the TorchSharp engine trains one objective", "--engine", "torch", "--loss", "hs+ns")]
+    [InlineData("--loss", "--loss hs+ns: the torch engine trains hs, ns, sampled, softmax", "--engine", "torch", "--loss", "hs+ns")]
     [InlineData("--device", "--device: must be cpu, cuda", "--engine", "torch", "--device", "tpu")]
     public void EngineOptionsOutOfPlaceAreOneLineNamingThem(string _, string message, params string[] args)
     {

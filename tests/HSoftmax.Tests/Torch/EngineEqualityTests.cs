@@ -112,7 +112,7 @@ public unsafe class EngineEqualityTests
     /// <summary>Negative sampling with the noise words given.</summary>
     private sealed class FixedNoise(Tensor output, int negatives, Tensor noise) : TorchObjective(output)
     {
-        private readonly NegativeSamplingLoss _ns = new(output, negatives, new DeviceSampler(AliasSampler.ForNegatives(Counts, 0.75), new Generator(1), CPU));
+        private readonly NegativeSamplingLoss _ns = new(output, negatives, new DeviceSampler(NoiseDistribution.FromCounts(Counts, 0.75), new Generator(1), CPU));
         public override ObjectiveGradients Compute(Tensor hidden, Tensor targets)
         {
             _ns.RowCap = RowCap;

@@ -16,7 +16,7 @@ public class ScalarLifetimeTests
     [Fact]
     public void TheEngineConvertsNoNumberToAScalarImplicitly()
     {
-        var engine = typeof(TorchTrainer).Assembly;
+        var engine = typeof(TorchEngine).Assembly;
         var found = new List<string>();
         foreach (var type in engine.GetTypes())
         {

@@ -110,7 +110,7 @@ public class TorchObjectiveTests
     public void NegativeSamplingGradientsEqualFiniteDifferences()
     {
         var (hidden, targets, output) = Problem(Words, 2);
-        using var sampler = new DeviceSampler(AliasSampler.ForNegatives(Counts, 0.75), new Generator(5), CPU);
+        using var sampler = new DeviceSampler(NoiseDistribution.FromCounts(Counts, 0.75), new Generator(5), CPU);
         using var ns = new NegativeSamplingLoss(output, 4, sampler);
         // Fixed noise; row 1 (target 3) draws 3 twice: it must be left out of loss and gradient.
         var noise = tensor(new long[] { 1, 2, 5, 9, 3, 3, 0, 11, 4, 5, 6, 7, 8, 9, 10, 12, 0, 2, 1, 12, 2, 4, 6, 8 }, [Batch, 4]);
@@ -124,7 +124,7 @@ public class TorchObjectiveTests
     [Fact]
     public void NegativeSamplingDrawsFromCountToTheThreeQuarters()
     {
-        using var sampler = new DeviceSampler(AliasSampler.ForNegatives(Counts, 0.75), new Generator(9), CPU);
+        using var sampler = new DeviceSampler(NoiseDistribution.FromCounts(Counts, 0.75), new Generator(9), CPU);
         var draws = sampler.Sample([400_000]);
         var frequency = bincount(draws, minlength: Words).to_type(ScalarType.Float64) / 400_000;
         double norm = Counts.Sum(c => Math.Pow(c, 0.75));
@@ -176,7 +176,7 @@ public class TorchObjectiveTests
         double previousGap = double.MaxValue;
         foreach (int samples in new[] { 2, 16, 512 })
         {
-            var unigram = proposal == SampledProposal.Unigram ? new DeviceSampler(AliasSampler.ForNegatives(Counts, 0.75), new Generator(21), CPU) : null;
+            var unigram = proposal == SampledProposal.Unigram ? new DeviceSampler(NoiseDistribution.FromCounts(Counts, 0.75), new Generator(21), CPU) : null;
             using var sampled = new SampledSoftmaxLoss(output, samples, proposal, unigram, Counts, 0.75, new Generator(21));
             double mean = 0;
             const int draws = 400;

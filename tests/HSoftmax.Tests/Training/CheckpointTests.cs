@@ -19,7 +19,7 @@ public class CheckpointTests
     private static TrainingCheckpoint Small(TrainingOptions options)
     {
         var vocabulary = Vocabulary.FromSorted([("the", 50), ("cat", 20), ("sat", 10), ("mat", 5)]);
-        var model = new Word2VecModel(4, options.Dim, options.Loss.HasFlag(LossKind.HierarchicalSoftmax), options.Loss.HasFlag(LossKind.NegativeSampling));
+        var model = new Word2VecModel(4, options.Dim, options.UsesTreeOutput, options.UsesWordOutput);
         model.Initialise(7);
         model.TreeOutput?.AsSpan().Fill(0.5f);
         model.NoiseOutput?.AsSpan().Fill(-0.25f);
@@ -36,7 +36,7 @@ public class CheckpointTests
     public void AModelFileReadsBackEveryField()
     {
         using var tmp = new TempFolder();
-        var options = new TrainingOptions { Model = ModelKind.SkipGram, Loss = LossKind.HierarchicalSoftmax | LossKind.NegativeSampling, Dim = 6, Threads = 3, Epochs = 4, Alpha = 0.03f, MaxVocab = 9 };
+        var options = new TrainingOptions { Model = ModelKind.SkipGram, Loss = LossKind.HierarchicalSoftmaxAndNegativeSampling, Dim = 6, Threads = 3, Epochs = 4, Alpha = 0.03f, MaxVocab = 9 };
         var saved = Small(options);
         ModelFile.Save(saved, tmp.File("m.model"));
         var loaded = ModelFile.Load(tmp.File("m.model"));
@@ -196,7 +196,7 @@ public class ContinuedTrainingTests
     [Fact]
     public void CountsMergeNewWordsJoinAndEveryOldWordKeepsItsRows()
     {
-        var options = new TrainingOptions { Loss = LossKind.HierarchicalSoftmax | LossKind.NegativeSampling, Dim = 3, MinCount = 5, Threads = 1 };
+        var options = new TrainingOptions { Loss = LossKind.HierarchicalSoftmaxAndNegativeSampling, Dim = 3, MinCount = 5, Threads = 1 };
         var old = Vocabulary.FromSorted([("the", 50), ("cat", 20), ("sat", 10), ("mat", 5)]);
         var model = new Word2VecModel(4, 3, true, true);
         for (int i = 0; i < model.Input.Length; i++) { model.Input[i] = i + 1; model.NoiseOutput![i] = -(i + 1); }

@@ -21,7 +21,7 @@ public class EnwikiQualityTests
             Model = ModelKind.SkipGram, Loss = LossKind.HierarchicalSoftmax, Dim = 100, Window = 5,
             Sample = 1e-4, MinCount = 5, Epochs = 1, Threads = 2,
         };
-        var result = new CpuTrainer(options).Train(CorpusReader.FromPaths([SharedData.Path(Corpus)!]));
+        var result = new CpuEngine().Train(options, CorpusReader.FromPaths([SharedData.Path(Corpus)!]));
         Assert.Equal(67_950, result.Vocabulary.Count);
 
         string eval = EvaluationSuite.FindBundledEvalFolder()!;

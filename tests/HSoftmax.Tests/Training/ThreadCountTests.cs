@@ -14,10 +14,10 @@ public class ThreadCountTests
     {
         { ModelKind.SkipGram, LossKind.HierarchicalSoftmax },
         { ModelKind.SkipGram, LossKind.NegativeSampling },
-        { ModelKind.SkipGram, LossKind.HierarchicalSoftmax | LossKind.NegativeSampling },
+        { ModelKind.SkipGram, LossKind.HierarchicalSoftmaxAndNegativeSampling },
         { ModelKind.Cbow, LossKind.HierarchicalSoftmax },
         { ModelKind.Cbow, LossKind.NegativeSampling },
-        { ModelKind.Cbow, LossKind.HierarchicalSoftmax | LossKind.NegativeSampling },
+        { ModelKind.Cbow, LossKind.HierarchicalSoftmaxAndNegativeSampling },
     };
 
     [Theory]
@@ -26,8 +26,8 @@ public class ThreadCountTests
     {
         string corpus = Path.Combine(AppContext.BaseDirectory, "corpora", "eltec12-paragraphs.txt");
         var options = new TrainingOptions { Model = model, Loss = loss, Dim = 50, Epochs = 2, Seed = 5 };
-        double one = new CpuTrainer(options with { Threads = 1 }).Train(new CorpusReader([corpus])).Epochs[^1].Loss;
-        var sixteen = new CpuTrainer(options with { Threads = 16 }).Train(new CorpusReader([corpus]));
+        double one = new CpuEngine().Train(options with { Threads = 1 }, new CorpusReader([corpus])).Epochs[^1].Loss;
+        var sixteen = new CpuEngine().Train(options with { Threads = 16 }, new CorpusReader([corpus]));
         AssertLossNear(one, sixteen.Epochs[^1].Loss);
         Assert.True(sixteen.WordsPerSecond > 0);
     }
@@ -48,8 +48,8 @@ public class ThreadCountTests
         using var tmp = new TempFolder();
         string file = PlantedTopics.Write(tmp);
         var options = defaults with { Model = model, Loss = loss, Dim = 24, Window = 4, Epochs = 5, MinCount = 1, Sample = 0, Seed = 3 };
-        double one = new CpuTrainer(options with { Threads = 1 }).Train(new CorpusReader([file])).Epochs[^1].Loss;
-        var many = new CpuTrainer(options with { Threads = threads }).Train(new CorpusReader([file]));
+        double one = new CpuEngine().Train(options with { Threads = 1 }, new CorpusReader([file])).Epochs[^1].Loss;
+        var many = new CpuEngine().Train(options with { Threads = threads }, new CorpusReader([file]));
         PlantedTopics.AssertLearned(many);
         AssertLossNear(one, many.Epochs[^1].Loss);
     }

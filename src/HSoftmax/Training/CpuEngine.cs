@@ -3,136 +3,44 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using HSoftmax.Corpus;
 using HSoftmax.Tree;
-using HSoftmax.Vectors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HSoftmax.Training;
 
-/// <summary>What a training run produced.</summary>
-public sealed record TrainingResult(
-    WordVectors Vectors,
-    Vocabulary Vocabulary,
-    HuffmanTree? Tree,
-    Word2VecModel Model,
-    VocabularyStats? VocabularyStats,
-    IReadOnlyList<EpochSummary> Epochs,
-    TimeSpan TrainingTime)
-{
-    /// <summary>Corpus words (in vocabulary) per second of training, all epochs.</summary>
-    public double WordsPerSecond => TrainingTime.TotalSeconds > 0 ? Epochs.Sum(e => e.Words) / TrainingTime.TotalSeconds : 0;
-}
-
 /// <summary>
-/// The multi-threaded CPU engine: one reader thread streams the corpus as word ids, N training threads
-/// update the shared weights without locks (Hogwild, as the word2vec tool does).
+/// The multi-threaded CPU engine: one reader thread streams the corpus, N training threads look the words
+/// up and update the shared weights without locks (Hogwild, as the word2vec tool does), but for the rows
+/// every thread writes most, which each keeps a private copy of and merges (see SharedHotRows).
 /// With one thread and a seed, a run is bit-for-bit repeatable.
 /// </summary>
-public sealed class CpuTrainer
+public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
 {
-    private readonly TrainingOptions _options;
-    private readonly ILogger _logger;
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public EngineCapabilities Capabilities { get; } = new("cpu",
+        [LossKind.HierarchicalSoftmax, LossKind.NegativeSampling, LossKind.HierarchicalSoftmaxAndNegativeSampling], Resumes: true);
 
     /// <summary>Where and how often to write checkpoints (<see cref="ModelFile"/>); null for none.</summary>
     public CheckpointPolicy? Checkpoints { get; init; }
 
-    public CpuTrainer(TrainingOptions options, ILogger? logger = null)
-    {
-        options.Validate();
-        if (options.Loss is LossKind.SampledSoftmax or LossKind.Softmax)
-            throw new ArgumentException("--loss: sampled and softmax need the TorchSharp engine (--engine torch); the CPU engine trains hs, ns or hs+ns");
-        _options = options;
-        _logger = logger ?? NullLogger.Instance;
-    }
-
-    /// <summary>Counts the vocabulary, builds the tree and trains.</summary>
-    public TrainingResult Train(CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var vocabulary = CountVocabulary(corpus, _options, _logger, out var stats, cancellationToken);
-        return Train(corpus, vocabulary, progress, cancellationToken) with { VocabularyStats = stats };
-    }
-
-    /// <param name="keepProbabilities">Each word's subsampling keep probability, for the logged mean code length of the words trained.</param>
-    internal static HuffmanTree BuildTree(Vocabulary vocabulary, double[] keepProbabilities, ILogger logger)
-    {
-        var clock = Stopwatch.StartNew();
-        var tree = HuffmanTree.Build(vocabulary.Counts);
-        var elapsed = clock.Elapsed;
-        // Subsampling drops frequent words, which have the short codes: the words trained on average a
-        // longer path than the corpus's count-weighted mean, the more so the smaller the vocabulary.
-        var kept = new double[keepProbabilities.Length];
-        for (int w = 0; w < kept.Length; w++) kept[w] = keepProbabilities[w] * vocabulary.Counts[w];
-        logger.LogInformation("Huffman tree: {Inner:N0} inner nodes, depth max {Max}, mean {Mean:F2} (count-weighted), {Trained:F2} over the words kept by subsampling; built in {Ms:F0} ms",
-            tree.InnerNodeCount, tree.MaxDepth, tree.WeightedMeanDepth, tree.MeanDepth(kept), elapsed.TotalMilliseconds);
-        return tree;
-    }
-
-    /// <summary>The counting pass both engines start with, logged.</summary>
-    internal static Vocabulary CountVocabulary(CorpusReader corpus, TrainingOptions options, ILogger logger, out VocabularyStats stats, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        var vocabulary = VocabularyBuilder.Build(corpus, options.MinCount, options.MaxVocab, out stats, cancellationToken);
-        logger.LogInformation("Vocabulary: {Kept:N0} words kept of {Distinct:N0} distinct (min-count {MinCount}); {Tokens:N0} corpus tokens, {KeptTokens:N0} in vocabulary; counted in {Seconds:F1} s",
-            stats.KeptWords, stats.DistinctWords, options.MinCount, stats.CorpusTokens, stats.KeptTokens, clock.Elapsed.TotalSeconds);
-        if (stats.SkippedLongTokens > 0)
-            logger.LogWarning("Skipped {Count:N0} tokens longer than {Max} bytes", stats.SkippedLongTokens, corpus.Options.MaxTokenBytes);
-        return vocabulary;
-    }
-
-    /// <summary>Trains on a corpus with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
-    public TrainingResult Train(CorpusReader corpus, Vocabulary vocabulary, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Run(corpus, vocabulary, null, null, progress, cancellationToken, null);
-
     /// <summary>
-    /// Trains a model prepared by <see cref="ContinuedTraining.Prepare"/> (merged vocabulary, carried rows)
-    /// further, on new text: the learning rate decays from the start again over this run's epochs.
+    /// Lets the engine run a full, compacting garbage collection before it allocates the weights, so that
+    /// the counting pass's tables (every distinct word) and the matrices never add up in the peak. Off by
+    /// default: a library should not stop the caller's whole process; the command-line tool turns it on.
     /// </summary>
-    /// <param name="tree">The tree <see cref="ContinuedTraining.Prepare"/> made (the old one with the new words grafted on), or null to build one from the counts.</param>
-    /// <param name="wordsPerEpoch">The new text's words in the vocabulary (<see cref="ContinuationStats.NewTokens"/>): the merged counts hold the old text's too.</param>
-    public TrainingResult Continue(CorpusReader corpus, Vocabulary vocabulary, Word2VecModel start, HuffmanTree? tree, long wordsPerEpoch,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        if (start.WordCount != vocabulary.Count || start.Dim != _options.Dim || (tree is not null && tree.WordCount != vocabulary.Count))
-            throw new ArgumentException("the starting model does not fit the vocabulary and options");
-        return Run(corpus, vocabulary, null, start, progress, cancellationToken, tree, wordsPerEpoch);
-    }
+    public bool CompactHeapFirst { get; init; }
 
-    /// <summary>
-    /// Goes on from a checkpoint: its vocabulary, weights and place in the corpus. The trainer's options
-    /// must be the checkpoint's, and the corpus the one it was trained on.
-    /// </summary>
-    public TrainingResult Resume(CorpusReader corpus, TrainingCheckpoint checkpoint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public TrainingResult Train(TrainingPlan plan, CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (checkpoint.Options != _options)
-            throw new ArgumentException("the trainer's options differ from the checkpoint's; construct it with checkpoint.Options");
-        if (checkpoint.Finished)
-            _logger.LogInformation("The checkpoint's run had finished all {Epochs} epochs: nothing left to train", _options.Epochs);
-        else
-            _logger.LogInformation("Resuming at epoch {Epoch}/{Epochs}, chunk {Chunk:N0}, after {Words:N0} words", checkpoint.Epoch, _options.Epochs, checkpoint.ChunksDone, checkpoint.WordsDone);
-        return Run(corpus, checkpoint.Vocabulary, checkpoint, null, progress, cancellationToken, checkpoint.Tree);
-    }
-
-    private TrainingResult Run(CorpusReader corpus, Vocabulary vocabulary, TrainingCheckpoint? resume, Word2VecModel? start,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, HuffmanTree? givenTree, long? wordsPerEpoch = null)
-    {
-        var o = _options;
-        bool hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
-        bool ns = o.Loss.HasFlag(LossKind.NegativeSampling);
-
-        var keepProbabilities = Subsampling.KeepProbabilities(vocabulary.Counts, o.Sample);
-        HuffmanTree? tree = hs ? givenTree ?? BuildTree(vocabulary, keepProbabilities, _logger) : null;
-        long bytes = Word2VecModel.EstimateBytes(vocabulary.Count, o.Dim, hs, ns);
-        long available = AvailableMemory.Bytes();
-        _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB of {Available:N0} MB available",
-            vocabulary.Count, o.Dim, hs && ns ? "input, tree, noise" : hs ? "input, tree" : "input, noise", bytes / 1048576.0, available / 1048576.0);
-        if (bytes > available)
-            throw new InsufficientMemoryException(
-                $"the weights need {bytes / 1048576.0:N0} MB ({vocabulary.Count:N0} words x {o.Dim} dims) but only {available / 1048576.0:N0} MB are available; lower --dim, raise --min-count or set --max-vocab");
-        // The counting pass's tables (every distinct word) are garbage now: give their memory back
-        // before the matrices are allocated, so the two never add up in the peak.
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var model = resume?.Model ?? start ?? new Word2VecModel(vocabulary.Count, o.Dim, hs, ns);
-        if (resume is null && start is null) model.Initialise(o.Seed);
+        Capabilities.Check(plan);
+        var o = plan.Options;
+        long bytes = plan.WeightBytes;
+        _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB",
+            plan.Vocabulary.Count, o.Dim, o.UsesTreeOutput && o.UsesWordOutput ? "input, tree, noise" : o.UsesTreeOutput ? "input, tree" : "input, noise", bytes / 1048576.0);
+        if (plan.Checkpoint is null) plan.EnsureHostMemory(bytes, "the weights");
+        if (CompactHeapFirst) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var model = plan.CreateModel();
         int cores = Environment.ProcessorCount;
         if (o.Threads > cores)
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores: they take turns, so the vectors are those of {Threads} threads and the speed that of {Cores}",
@@ -140,10 +48,9 @@ public sealed class CpuTrainer
         else
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores", o.Threads, cores);
 
-        var run = new TrainingRun(o, vocabulary, keepProbabilities, tree, model, corpus, progress, _logger, Checkpoints, resume, wordsPerEpoch);
-        var epochs = run.Execute(cancellationToken);
-        var vectors = new WordVectors(vocabulary.Words, model.Input, o.Dim);
-        return new TrainingResult(vectors, vocabulary, tree, model, null, epochs, run.Elapsed);
+        var monitor = new TrainingMonitor(plan, corpus, progress, _logger);
+        new TrainingRun(plan, model, corpus, monitor, _logger, Checkpoints).Execute(cancellationToken);
+        return monitor.Finish(model);
     }
 }
 
@@ -152,22 +59,19 @@ internal sealed unsafe class TrainingRun
 {
     private const int AlphaUpdateWords = 10_000;
 
+    private readonly TrainingPlan _plan;
     private readonly TrainingOptions _o;
     private readonly Vocabulary _vocabulary;
     private readonly HuffmanTree? _tree;
     private readonly Word2VecModel _model;
     private readonly CorpusReader _corpus;
-    private readonly IProgress<TrainingProgress>? _progress;
+    private readonly TrainingMonitor _monitor;
     private readonly ILogger _logger;
     private readonly uint[] _keepThreshold;  // keep a token when a uniform 32-bit draw is at most its word's threshold
     private readonly AliasSampler? _noise;
-    private readonly long _totalWords;
-    private readonly long _wordsPerEpoch;  // the corpus's words in the vocabulary: its counts, unless a continued run's merged them
-    private readonly DivergenceGuard _guard;
     private readonly CheckpointPolicy? _checkpoints;
     private readonly TrainingCheckpoint? _resume;
     private readonly PauseGate _gate = new();
-    private readonly List<EpochSummary> _finished = [];
     private SharedHotRows? _hotTree, _hotNoise;
     private long _wordsDone;
     private long _skipChunks;   // chunks of a resumed epoch that the checkpoint had trained
@@ -175,25 +79,21 @@ internal sealed unsafe class TrainingRun
     private long _chunksDone;   // chunks of this epoch trained (skipped ones included)
     private TimeSpan _lastCheckpointTime;
     private long _lastCheckpointWords;
-    private readonly Stopwatch _clock = new();
 
-    public TrainingRun(TrainingOptions o, Vocabulary vocabulary, double[] keepProbabilities, HuffmanTree? tree, Word2VecModel model, CorpusReader corpus,
-        IProgress<TrainingProgress>? progress, ILogger logger, CheckpointPolicy? checkpoints = null, TrainingCheckpoint? resume = null, long? wordsPerEpoch = null)
+    public TrainingRun(TrainingPlan plan, Word2VecModel model, CorpusReader corpus, TrainingMonitor monitor, ILogger logger, CheckpointPolicy? checkpoints)
     {
+        _plan = plan;
+        _o = plan.Options; _vocabulary = plan.Vocabulary; _tree = plan.Tree; _model = model; _corpus = corpus;
+        _monitor = monitor; _logger = logger;
         _checkpoints = checkpoints;
-        _resume = resume;
-        _o = o; _vocabulary = vocabulary; _tree = tree; _model = model; _corpus = corpus;
-        _progress = progress; _logger = logger;
-        _keepThreshold = Array.ConvertAll(keepProbabilities, FastRandom.ProbabilityThreshold);
-        _noise = o.Loss.HasFlag(LossKind.NegativeSampling) ? AliasSampler.ForNegatives(vocabulary.Counts, o.NegativeExponent) : null;
-        _wordsPerEpoch = wordsPerEpoch ?? resume?.WordsPerEpoch ?? vocabulary.TotalCount;
-        _totalWords = _wordsPerEpoch * o.Epochs;
-        _guard = new DivergenceGuard(o);
+        _resume = plan.Checkpoint;
+        var keep = plan.KeepProbabilities;
+        _keepThreshold = new uint[keep.Length];
+        for (int w = 0; w < keep.Length; w++) _keepThreshold[w] = FastRandom.ProbabilityThreshold(keep[w]);
+        _noise = plan.Noise?.Sampler;
     }
 
-    public TimeSpan Elapsed => _clock.Elapsed;
-
-    public IReadOnlyList<EpochSummary> Execute(CancellationToken cancellationToken)
+    public void Execute(CancellationToken cancellationToken)
     {
         var pins = new List<GCHandle>();
         GCHandle Pin(object o) { var h = GCHandle.Alloc(o, GCHandleType.Pinned); pins.Add(h); return h; }
@@ -242,19 +142,12 @@ internal sealed unsafe class TrainingRun
             int first = 1;
             if (_resume is not null)
             {
-                _finished.AddRange(_resume.FinishedEpochs);
                 _wordsDone = _lastCheckpointWords = _resume.WordsDone;
                 first = _resume.Epoch;
             }
-            _clock.Start();
             for (int epoch = first; epoch <= _o.Epochs; epoch++)
-            {
-                var restore = epoch == _resume?.Epoch ? _resume : null;
-                _finished.Add(RunEpoch(epoch, workers, producer, restore, cancellationToken));
-            }
-            _clock.Stop();
+                RunEpoch(epoch, workers, producer, epoch == _resume?.Epoch ? _resume : null, cancellationToken);
             if (_checkpoints is not null && _resume?.Finished != true) WriteCheckpoint(_o.Epochs + 1, 0, workers);
-            return _finished.ToList();
         }
         finally
         {
@@ -263,11 +156,11 @@ internal sealed unsafe class TrainingRun
         }
     }
 
-    private EpochSummary RunEpoch(int epoch, Worker[] workers, ChunkProducer producer, TrainingCheckpoint? restore, CancellationToken cancellationToken)
+    private void RunEpoch(int epoch, Worker[] workers, ChunkProducer producer, TrainingCheckpoint? restore, CancellationToken cancellationToken)
     {
-        var start = _clock.Elapsed;
-        // Every epoch processes _wordsPerEpoch words: a resumed one started that many per epoch before it.
-        long doneAtStart = restore is null ? Interlocked.Read(ref _wordsDone) : (epoch - 1) * _wordsPerEpoch;
+        // Every epoch processes WordsPerEpoch words: a resumed one started that many per epoch before it.
+        long doneAtStart = restore is null ? Interlocked.Read(ref _wordsDone) : (epoch - 1) * _plan.WordsPerEpoch;
+        _monitor.StartEpoch(Interlocked.Read(ref _wordsDone));
         foreach (var w in workers) w.ResetEpoch();
         if (restore is not null)
             for (int t = 0; t < workers.Length; t++) workers[t].Restore(restore.Workers[t]);
@@ -292,8 +185,6 @@ internal sealed unsafe class TrainingRun
             threads[t].Start();
         }
 
-        var lastReport = _clock.Elapsed;
-        long lastWords = doneAtStart;
         TrainingDivergedException? diverged = null;
         while (!threads.All(th => th.Join(200)))
         {
@@ -313,12 +204,6 @@ internal sealed unsafe class TrainingRun
                 }
                 finally { _gate.Release(); }
             }
-            if (_progress is null || (_clock.Elapsed - lastReport).TotalSeconds < 1) continue;
-            var now = _clock.Elapsed;
-            long done = Interlocked.Read(ref _wordsDone) + workers.Sum(w => w.PendingWords);
-            double rate = (done - lastWords) / (now - lastReport).TotalSeconds;
-            lastReport = now; lastWords = done;
-            _progress.Report(new TrainingProgress(epoch, _o.Epochs, done, _totalWords, CurrentAlpha(done), rate, MeanLoss(workers), now));
         }
         try { reader.Wait(); }
         catch (AggregateException e) when (e.InnerException is OperationCanceledException) { }
@@ -336,43 +221,33 @@ internal sealed unsafe class TrainingRun
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        long words = Interlocked.Read(ref _wordsDone) - doneAtStart;
-        var summary = new EpochSummary(epoch, MeanLoss(workers), words, workers.Sum(w => w.TrainedWords),
-            workers.Sum(w => w.Scratch.Examples), _clock.Elapsed - start);
-        if (summary.Words == 0) throw NothingTrained(_corpus, _vocabulary);
-        double fraction = Fraction();
-        diverged = _guard.CheckLoss(summary.Loss, epoch, fraction)
-            ?? _guard.CheckWeights(_model.Input, "input", epoch, fraction)
-            ?? _guard.CheckWeights(_model.TreeOutput, "tree", epoch, fraction)
-            ?? _guard.CheckWeights(_model.NoiseOutput, "noise", epoch, fraction);
+        long done = Interlocked.Read(ref _wordsDone);
+        diverged = _monitor.CheckWeights(_model.Input, "input", epoch, done)
+            ?? _monitor.CheckWeights(_model.TreeOutput, "tree", epoch, done)
+            ?? _monitor.CheckWeights(_model.NoiseOutput, "noise", epoch, done);
         if (diverged is not null) throw diverged;
-        _guard.EpochDone(summary.Loss);
-        _logger.LogInformation("Epoch {Epoch}/{Epochs}: loss {Loss:F4}, {Words:N0} words ({Trained:N0} after subsampling), {Rate:N0} words/s",
-            epoch, _o.Epochs, summary.Loss, summary.Words, summary.TrainedWords, summary.WordsPerSecond);
-        return summary;
+        _monitor.EndEpoch(epoch, done, MeanLoss(workers), done - doneAtStart, workers.Sum(w => w.TrainedWords), workers.Sum(w => w.Scratch.Examples));
     }
 
     /// <summary>
-    /// The divergence check made every 200 ms: the running loss, and the rows every prediction writes (the
-    /// most frequent words' input rows, the top of the tree, the most frequent noise rows), where NaN shows
-    /// first. The whole matrices are checked at the end of each epoch.
+    /// Made every 200 ms: progress, the divergence check of the running loss and of the rows every
+    /// prediction writes (the most frequent words' input rows, the top of the tree, the most frequent noise
+    /// rows), where NaN shows first. The whole matrices are checked at the end of each epoch.
     /// </summary>
     private TrainingDivergedException? CheckWhileRunning(int epoch, Worker[] workers)
     {
-        double fraction = Fraction();
+        long done = Interlocked.Read(ref _wordsDone) + workers.Sum(w => w.PendingWords);
         int head = Math.Min(_vocabulary.Count, SharedHotRows.TreeRows) * _o.Dim;
-        return _guard.CheckLoss(MeanLoss(workers), epoch, fraction)
-            ?? _guard.CheckWeights(_model.Input.AsSpan(0, head), "input", epoch, fraction)
-            ?? _guard.CheckWeights(_model.TreeOutput.AsSpan(0, Math.Min(head, _model.TreeOutput?.Length ?? 0)), "tree", epoch, fraction)
-            ?? _guard.CheckWeights(_model.NoiseOutput.AsSpan(0, Math.Min(head, _model.NoiseOutput?.Length ?? 0)), "noise", epoch, fraction);
+        return _monitor.Running(epoch, done, MeanLoss(workers))
+            ?? _monitor.CheckWeights(_model.Input.AsSpan(0, head), "input", epoch, done)
+            ?? _monitor.CheckWeights(_model.TreeOutput.AsSpan(0, Math.Min(head, _model.TreeOutput?.Length ?? 0)), "tree", epoch, done)
+            ?? _monitor.CheckWeights(_model.NoiseOutput.AsSpan(0, Math.Min(head, _model.NoiseOutput?.Length ?? 0)), "noise", epoch, done);
     }
-
-    private double Fraction() => _totalWords == 0 ? 1 : Math.Min(1, (double)Interlocked.Read(ref _wordsDone) / _totalWords);
 
     private bool CheckpointDue()
     {
         if (_checkpoints is null) return false;
-        if (_checkpoints.Every is TimeSpan every && _clock.Elapsed - _lastCheckpointTime >= every) return true;
+        if (_checkpoints.Every is TimeSpan every && _monitor.Elapsed - _lastCheckpointTime >= every) return true;
         return _checkpoints.EveryWords is long words && Interlocked.Read(ref _wordsDone) - _lastCheckpointWords >= words;
     }
 
@@ -382,21 +257,17 @@ internal sealed unsafe class TrainingRun
         var clock = Stopwatch.StartNew();
         var checkpoint = new TrainingCheckpoint
         {
-            Options = _o, Inputs = _corpus.Files, Command = policy.Command, Vocabulary = _vocabulary, Model = _model, Tree = _tree, WordsPerEpoch = _wordsPerEpoch,
+            Options = _o, Inputs = _corpus.Files, Command = policy.Command, Vocabulary = _vocabulary, Model = _model, Tree = _tree, WordsPerEpoch = _plan.WordsPerEpoch,
             Epoch = epoch, ChunksDone = chunksDone, WordsDone = Interlocked.Read(ref _wordsDone),
-            Workers = workers.Select(w => w.State).ToArray(), FinishedEpochs = _finished.ToArray(),
+            Workers = workers.Select(w => w.State).ToArray(), FinishedEpochs = _monitor.Epochs.ToArray(),
         };
         ModelFile.Save(checkpoint, policy.Path);
         policy.Written = checkpoint;
-        _lastCheckpointTime = _clock.Elapsed;
+        _lastCheckpointTime = _monitor.Elapsed;
         _lastCheckpointWords = checkpoint.WordsDone;
         _logger.LogInformation("Checkpoint: {Path} (epoch {Epoch}, {Words:N0} words) written in {Seconds:F1} s",
             policy.Path, Math.Min(epoch, _o.Epochs), checkpoint.WordsDone, clock.Elapsed.TotalSeconds);
     }
-
-    /// <summary>An epoch met no word of the vocabulary: a vocabulary read from a file that does not fit the corpus.</summary>
-    internal static CorpusException NothingTrained(CorpusReader corpus, Vocabulary vocabulary) =>
-        new($"{(corpus.Files.Count == 1 ? corpus.Files[0] : $"{corpus.Files.Count} files")}: no word of the corpus is in the vocabulary ({vocabulary.Count:N0} words, such as '{vocabulary.GetWord(0)}'); nothing was trained");
 
     private static double MeanLoss(Worker[] workers)
     {
@@ -405,7 +276,7 @@ internal sealed unsafe class TrainingRun
         return n > 0 ? loss / n : 0;
     }
 
-    private float CurrentAlpha(long done) => _o.AlphaAt(done, _totalWords);
+    private float CurrentAlpha(long done) => _plan.AlphaAt(done);
 
     private struct ObjectiveSet
     {
@@ -479,8 +350,8 @@ internal sealed unsafe class TrainingRun
         public void Run(BlockingCollection<TokenChunk> queue, ChunkProducer producer, CancellationToken cancellationToken)
         {
             var o = _run._o;
-            var hs = o.Loss.HasFlag(LossKind.HierarchicalSoftmax);
-            var ns = o.Loss.HasFlag(LossKind.NegativeSampling);
+            var hs = o.UsesTreeOutput;
+            var ns = o.UsesNegativeSampling;
             bool training = false;
             try
             {
@@ -598,27 +469,5 @@ internal sealed unsafe class TrainingRun
             NativeMemory.AlignedFree(_scratch);
             _scratch = null;
         }
-    }
-}
-
-/// <summary>word2vec's subsampling of frequent words.</summary>
-public static class Subsampling
-{
-    /// <summary>Probability of keeping one occurrence of a word of frequency f = count/total: sqrt(t/f) + t/f, at most 1.</summary>
-    public static double KeepProbability(long count, long total, double sample)
-    {
-        if (sample <= 0) return 1;
-        double ratio = sample * total / count;  // t / f
-        return Math.Min(1, Math.Sqrt(ratio) + ratio);
-    }
-
-    /// <summary>The keep probability of every word of a vocabulary's counts.</summary>
-    internal static double[] KeepProbabilities(ReadOnlySpan<long> counts, double sample)
-    {
-        long total = 0;
-        foreach (long c in counts) total += c;
-        var result = new double[counts.Length];
-        for (int i = 0; i < counts.Length; i++) result[i] = KeepProbability(counts[i], total, sample);
-        return result;
     }
 }

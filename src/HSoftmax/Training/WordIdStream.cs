@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using HSoftmax.Corpus;
+
+namespace HSoftmax.Training;
+
+/// <summary>A run of whole sentences as word ids, from a <see cref="WordIdStream"/>; give it back with <see cref="WordIdStream.Recycle"/>.</summary>
+public sealed class WordIdChunk
+{
+    internal WordIdChunk(TokenChunk tokens) => Tokens = tokens;
+
+    internal TokenChunk Tokens { get; }
+
+    /// <summary>The words' ids in the vocabulary, sentence after sentence (words not in it are dropped).</summary>
+    public ReadOnlySpan<int> Words => Tokens.Tokens.AsSpan(0, Tokens.TokenCount);
+
+    /// <summary>Each sentence's end in <see cref="Words"/> (exclusive); sentences never share a window.</summary>
+    public ReadOnlySpan<int> SentenceEnds => Tokens.SentenceEnds.AsSpan(0, Tokens.SentenceCount);
+
+    /// <summary>The most words a chunk of its stream holds.</summary>
+    public int Capacity => Tokens.Tokens.Length;
+}
+
+/// <summary>
+/// One epoch of the corpus as chunks of word ids, for engines that train off the reading threads (a
+/// device engine): one thread reads and cuts the text, one looks the words up, both ahead of the consumer.
+/// </summary>
+/// <remarks>
+/// Sentences are dealt into chunks as for the CPU engine (see ChunkProducer), so every engine sees the
+/// same order. A stage that fails stops the other, and the error (a corpus error names its file and line)
+/// comes out of <see cref="TryTake"/>; disposing stops both stages and waits for them.
+/// </remarks>
+public sealed class WordIdStream : IDisposable
+{
+    private readonly Vocabulary _vocabulary;
+    private readonly ChunkProducer _producer;
+    private readonly BlockingCollection<TokenChunk> _read;
+    private readonly BlockingCollection<WordIdChunk> _ready;
+    private readonly ConcurrentQueue<Exception> _errors = new();
+    private readonly Action<TokenChunk, Vocabulary> _lookUp;
+    private readonly CancellationTokenSource _stop;
+    private readonly Task[] _stages;
+
+    /// <summary>Starts reading one epoch.</summary>
+    /// <param name="depth">Chunks each stage may run ahead of the consumer.</param>
+    public static WordIdStream ReadEpoch(CorpusReader corpus, Vocabulary vocabulary, int depth = 4, CancellationToken cancellationToken = default) =>
+        new(corpus, vocabulary, depth, null, cancellationToken);
+
+    /// <param name="lookUp">The look-up stage's work on a chunk; tests give one that fails.</param>
+    internal WordIdStream(CorpusReader corpus, Vocabulary vocabulary, int depth, Action<TokenChunk, Vocabulary>? lookUp, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
+        _vocabulary = vocabulary;
+        _lookUp = lookUp ?? ((chunk, v) => chunk.Resolve(v));
+        _producer = new ChunkProducer(corpus, poolSize: 2 * depth + 2, streams: ChunkProducer.DefaultStreams);
+        _read = new BlockingCollection<TokenChunk>(boundedCapacity: depth);
+        _ready = new BlockingCollection<WordIdChunk>(boundedCapacity: depth);
+        // Either stage failing stops the other: a reader left blocked on a full queue would never end.
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = _stop.Token;
+        _stages =
+        [
+            Task.Factory.StartNew(() => Guard(() => _producer.ProduceEpoch(_read, token)), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+            Task.Factory.StartNew(() => Guard(() => LookUp(token)), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+        ];
+    }
+
+    private void LookUp(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var chunk in _read.GetConsumingEnumerable(cancellationToken))
+            {
+                _lookUp(chunk, _vocabulary);
+                if (chunk.SentenceCount == 0) { _producer.Recycle(chunk); continue; }
+                _ready.Add(new WordIdChunk(chunk), cancellationToken);
+            }
+        }
+        finally
+        {
+            _ready.CompleteAdding();
+        }
+    }
+
+    private void Guard(Action action)
+    {
+        try { action(); }
+        catch (OperationCanceledException) { }
+        catch (Exception e)
+        {
+            _errors.Enqueue(e);
+            _stop.Cancel();
+            _ready.CompleteAdding();
+        }
+    }
+
+    /// <summary>The next chunk, or false at the end of the epoch. Rethrows the first error of a stage.</summary>
+    public bool TryTake(out WordIdChunk chunk, CancellationToken cancellationToken = default)
+    {
+        foreach (var c in _ready.GetConsumingEnumerable(cancellationToken)) { chunk = c; return true; }
+        Task.WaitAll(_stages, cancellationToken);
+        if (_errors.TryDequeue(out var e)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+        cancellationToken.ThrowIfCancellationRequested();
+        chunk = null!;
+        return false;
+    }
+
+    /// <summary>Gives a chunk's buffers back to the stream; the chunk must not be used after.</summary>
+    public void Recycle(WordIdChunk chunk) => _producer.Recycle(chunk.Tokens);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try { Task.WaitAll(_stages); }
+        catch (AggregateException) { }  // cancelled; a stage's own error was kept
+        _stop.Dispose();
+        _read.Dispose();
+        _ready.Dispose();
+    }
+}
