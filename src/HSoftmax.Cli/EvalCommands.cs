@@ -8,7 +8,7 @@ using HSoftmax.Vectors;
 namespace HSoftmax.Cli;
 
 /// <summary>What <c>hsoftmax eval</c> does, apart from parsing (so it can be run in-process).</summary>
-public sealed record EvalSettings
+internal sealed record EvalSettings
 {
     public required string Vectors { get; init; }
     /// <summary>Analogy files to run; with no files of either kind, every set of <see cref="SetsFolder"/> runs.</summary>
@@ -26,7 +26,7 @@ public sealed record EvalSettings
 }
 
 /// <summary><c>hsoftmax eval</c>, <c>hsoftmax nearest</c> and <c>hsoftmax analogy</c>.</summary>
-public static class EvalCommands
+internal static class EvalCommands
 {
     /// <summary><c>hsoftmax eval VECTORS</c>: every bundled analogy and similarity set, or the files given.</summary>
     public static Command Eval()
@@ -127,7 +127,7 @@ public static class EvalCommands
                 // Exact keys, as gensim: a word that is not in the file is an error, not a near spelling.
                 string first = parse.GetValue(a)!, second = parse.GetValue(b)!;
                 foreach (string word in new[] { first, second })
-                    if (words.IndexOf(word) < 0) throw new CorpusException($"'{word}' is not in the vocabulary");
+                    if (words.IndexOf(word) < 0) throw new InputFileException($"'{word}' is not in the vocabulary");
                 io.Output.WriteLine(words.Similarity(first, second).ToString("F6", CultureInfo.InvariantCulture));
                 return 0;
             });
@@ -175,11 +175,11 @@ public static class EvalCommands
         if (analogyFiles.Count == 0 && similarityFiles.Count == 0)
         {
             string folder = settings.SetsFolder ?? EvaluationSuite.FindBundledEvalFolder()
-                ?? throw new CorpusException($"the bundled evaluation sets ({EvaluationSuite.BundledFolder}) were not found; give --analogy/--similarity files or --sets");
+                ?? throw new InputFileException($"the bundled evaluation sets ({EvaluationSuite.BundledFolder}) were not found; give --analogy/--similarity files or --sets");
             (analogyFiles, similarityFiles) = EvaluationSuite.ListSets(folder);
         }
         foreach (string file in analogyFiles.Concat(similarityFiles))
-            if (!File.Exists(file)) throw new CorpusException($"{file}: no such file");
+            if (!File.Exists(file)) throw new InputFileException($"{file}: no such file");
 
         // Only the first max(restrict) rows take part, so reading stops there (as gensim's restrict_vocab would ignore the rest).
         int needed = Math.Max(analogyFiles.Count > 0 ? settings.Analogy.Restrict : 0, similarityFiles.Count > 0 ? settings.Similarity.Restrict : 0);
@@ -249,8 +249,8 @@ public static class EvalCommands
 
     private static WordVectors Load(string path, int? limit, bool strictUtf8, TextWriter stderr)
     {
-        if (Directory.Exists(path)) throw new CorpusException($"{path}: is a folder, not a vectors file");
-        if (!File.Exists(path)) throw new CorpusException($"{path}: no such file");
+        if (Directory.Exists(path)) throw new InputFileException($"{path}: is a folder, not a vectors file");
+        if (!File.Exists(path)) throw new InputFileException($"{path}: no such file");
         return Word2VecFile.Load(path, new VectorReadOptions
         {
             Limit = limit == int.MaxValue ? null : limit,
@@ -266,7 +266,7 @@ public static class EvalCommands
         {
             return body();
         }
-        catch (Exception e) when (e is CorpusException or IOException or UnauthorizedAccessException or KeyNotFoundException
+        catch (Exception e) when (e is InputFileException or IOException or UnauthorizedAccessException or KeyNotFoundException
                                       or InvalidDataException or OutOfMemoryException)
         {
             stderr.WriteLine($"hsoftmax: {OneLine(e.Message)}");

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace HSoftmax.Cli;
 
-public static class Program
+internal static class Program
 {
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 

@@ -163,7 +163,7 @@ internal static class TrainCommand
             if (bundled)
             {
                 string corpus = BundledData.FindCorpus()
-                    ?? throw new CorpusException($"the bundled corpus corpora/{BundledData.CorpusFileName} was not found; give --input");
+                    ?? throw new InputFileException($"the bundled corpus corpora/{BundledData.CorpusFileName} was not found; give --input");
                 inputs = [corpus];
                 if (CorpusFiles.StandardInputIsPipe)
                     logger.LogWarning("Standard input is a pipe, but without --input - it is not read: training on the bundled corpus");
@@ -302,7 +302,7 @@ internal static class TrainCommand
             stderr.WriteLine($"hsoftmax: {FlagOf(e.Option).Name}: {e.Reason}");
             return 2;
         }
-        catch (Exception e) when (e is CorpusException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or TorchUnavailableException or TrainingDivergedException)
+        catch (Exception e) when (e is InputFileException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or TorchUnavailableException or TrainingDivergedException)
         {
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: {e.Message}");

@@ -127,10 +127,11 @@ public sealed class TorchEngine : ITrainingEngine
 
         // The same initial weights as the CPU engine for the same seed (or a continued model's).
         var model = plan.CreateModel();
-        var outputRows = hs ? model.TreeOutput! : model.NoiseOutput!;
+        var inputRows = ArrayOf(model.Input);
+        var outputRows = ArrayOf(hs ? model.TreeOutput : model.NoiseOutput);
         using var generator = new Generator(o.Seed, device);
         using var noGrad = no_grad();
-        using var input = tensor(model.Input, [vocabulary.Count, o.Dim], device: device);
+        using var input = tensor(inputRows, [vocabulary.Count, o.Dim], device: device);
         using var output = tensor(outputRows, [outputRows.Length / o.Dim, o.Dim], device: device);
         using var objective = CreateObjective(plan, _torch, output, generator, device);
         objective.RowCap = _torch.RowCap;
@@ -141,7 +142,7 @@ public sealed class TorchEngine : ITrainingEngine
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
             run.Epoch(corpus, epoch, cancellationToken);
 
-        CopyOut(input, model.Input);
+        CopyOut(input, inputRows);
         CopyOut(output, outputRows);
         return monitor.Finish(model);
     }
@@ -171,6 +172,11 @@ public sealed class TorchEngine : ITrainingEngine
             throw new InvalidOptionException(nameof(TorchOptions.Batch),
                 $"a step needs {bytes / 1048576:N0} MB of logits ({batch:N0} x {columns:N0} {of}) but at most {available / 1048576:N0} MB may be used; make the batch or the samples smaller, raise the minimum count, or use hs or ns");
     }
+
+    /// <summary>The array behind a model's matrix: TorchSharp copies from and to whole arrays.</summary>
+    private static float[] ArrayOf(Memory<float> rows) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray<float>(rows, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array : throw new InvalidOperationException("a model's matrix is not a whole array");
 
     private static void CopyOut(Tensor source, float[] destination)
     {

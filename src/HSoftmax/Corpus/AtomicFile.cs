@@ -10,7 +10,7 @@ namespace HSoftmax.Corpus;
 /// existing file keeps its permissions. A FIFO or device (<c>/dev/null</c>, <c>/dev/stdout</c>) is written
 /// into directly, since renaming over it would replace the device node with a regular file.
 /// </remarks>
-public static partial class AtomicFile
+internal static partial class AtomicFile
 {
     public static void Write(string path, Action<Stream> write, CancellationToken cancellationToken = default)
     {
@@ -24,20 +24,20 @@ public static partial class AtomicFile
             }
             catch (IOException e)
             {
-                throw new CorpusException($"{path}: cannot follow the link: {e.Message}", e);
+                throw new IOException($"{path}: cannot follow the link: {e.Message}", e);
             }
         }
         switch (FileStat.Kind(target))
         {
             case FileKind.Folder:
-                throw new CorpusException($"{path}: is a folder");
+                throw new IOException($"{path}: is a folder");
             case FileKind.Special:
                 WriteInPlace(path, target, write, cancellationToken);
                 return;
         }
         string? folder = Path.GetDirectoryName(target);
         if (folder is not null && !Directory.Exists(folder))
-            throw new CorpusException($"{path}: folder {folder} does not exist");
+            throw new IOException($"{path}: folder {folder} does not exist");
         string temp = $"{target}.{Environment.ProcessId}.tmp";
         try
         {
@@ -58,7 +58,7 @@ public static partial class AtomicFile
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             if (e is AggregateException { InnerException: OperationCanceledException cancelled }) throw cancelled;
             if (e is IOException or UnauthorizedAccessException)
-                throw new CorpusException($"{path}: cannot write: {e.Message}", e);
+                throw new IOException($"{path}: cannot write: {e.Message}", e);
             throw;
         }
     }
@@ -104,7 +104,7 @@ public static partial class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CorpusException($"{path}: cannot write: {e.Message}", e);
+            throw new IOException($"{path}: cannot write: {e.Message}", e);
         }
     }
 }

@@ -80,10 +80,13 @@ public static class CorpusFiles
     /// Opens a file for reading; gzip (one member or several) is recognised by its magic bytes (1f 8b),
     /// not by its name.
     /// </summary>
-    public static Stream Open(string path)
+    public static Stream Open(string path) => Open(path, (message, inner) => inner is null ? new CorpusException(message) : new CorpusException(message, inner));
+
+    /// <param name="error">Makes the error for this kind of file (a vectors file, an evaluation set).</param>
+    internal static Stream Open(string path, Func<string, Exception?, InputFileException> error)
     {
         if (path == StandardInput)
-            throw new CorpusException("standard input can be read only once, and training reads the corpus once per epoch; copy it to a file first (CorpusSpool does)");
+            throw error("standard input can be read only once, and training reads the corpus once per epoch; copy it to a file first (CorpusSpool does)", null);
         FileStream file;
         try
         {
@@ -91,12 +94,12 @@ public static class CorpusFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CorpusException($"{path}: cannot open: {e.Message}", e);
+            throw error($"{path}: cannot open: {e.Message}", e);
         }
         if (!file.CanSeek)
         {
             file.Dispose();
-            throw new CorpusException($"{path}: a pipe or device can be read only once, and training reads the corpus once per epoch; copy it to a file first (CorpusSpool does)");
+            throw error($"{path}: a pipe or device can be read only once, and training reads the corpus once per epoch; copy it to a file first (CorpusSpool does)", null);
         }
         Span<byte> magic = stackalloc byte[2];
         int n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);

@@ -45,8 +45,6 @@ public sealed class Vocabulary
     /// <summary>Sum of the counts of all words in the vocabulary (the training words of one epoch).</summary>
     public long TotalCount { get; }
 
-    public long GetCount(int id) => _counts[id];
-
     /// <summary>All counts, indexed by id (descending).</summary>
     public ReadOnlySpan<long> Counts => _counts;
 

@@ -1,3 +1,4 @@
+using HSoftmax.Text;
 using HSoftmax.Corpus;
 
 namespace HSoftmax.Evaluation;
@@ -49,7 +50,7 @@ public sealed class AnalogySet
         var lines = EvalFile.ReadLines(path, universalNewlines: csv);
         var set = csv ? ParseCsv(name, path, lines) : ParseQuestionsWords(name, path, lines);
         if (set.QuestionCount == 0)
-            throw new CorpusException(csv
+            throw new EvaluationFileException(csv
                 ? $"{path}: no questions found (expected a header with type,word1,word2,word3,target, then rows)"
                 : $"{path}: no questions found (expected ': section' lines, then 'a b c d' lines)");
         return set;
@@ -81,7 +82,7 @@ public sealed class AnalogySet
             }
             if (PythonText.Strip(text).IsEmpty) continue;
             if (section is null)
-                throw new CorpusException($"{path}:{number}: question before any ': section' line");
+                throw new EvaluationFileException($"{path}:{number}: question before any ': section' line");
             var words = PythonText.Split(text);
             if (words.Count != 4) { invalid++; continue; }
             questions!.Add(new AnalogyQuestion(words[0], words[1], words[2], words[3], number));
@@ -98,7 +99,7 @@ public sealed class AnalogySet
         int Column(string column)
         {
             int i = columns.IndexOf(column);
-            return i >= 0 ? i : throw new CorpusException($"{path}:{lines[header].Line}: CSV header has no '{column}' column (need type, word1, word2, word3, target)");
+            return i >= 0 ? i : throw new EvaluationFileException($"{path}:{lines[header].Line}: CSV header has no '{column}' column (need type, word1, word2, word3, target)");
         }
         int type = Column("type"), w1 = Column("word1"), w2 = Column("word2"), w3 = Column("word3"), target = Column("target");
         int needed = new[] { type, w1, w2, w3, target }.Max() + 1;

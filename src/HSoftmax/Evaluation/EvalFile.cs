@@ -3,7 +3,7 @@ using HSoftmax.Corpus;
 
 namespace HSoftmax.Evaluation;
 
-/// <summary>Reads an evaluation set (plain or gzip) as numbered UTF-8 lines; bad bytes are a <see cref="CorpusException"/> naming the file and line.</summary>
+/// <summary>Reads an evaluation set (plain or gzip) as numbered UTF-8 lines; bad bytes are a <see cref="EvaluationFileException"/> naming the file and line.</summary>
 internal static class EvalFile
 {
     private static readonly UTF8Encoding Strict = new(false, throwOnInvalidBytes: true);
@@ -13,12 +13,12 @@ internal static class EvalFile
     public static List<(int Line, string Text)> ReadLines(string path, bool universalNewlines)
     {
         byte[] bytes;
-        using (var stream = CorpusFiles.Open(path))
+        using (var stream = CorpusFiles.Open(path, (message, inner) => inner is null ? new EvaluationFileException(message) : new EvaluationFileException(message, inner)))
         using (var memory = new MemoryStream())
         {
             try { stream.CopyTo(memory); }
-            catch (InvalidDataException e) { throw new CorpusException($"{path}: corrupt gzip data: {e.Message}", e); }
-            catch (IOException e) { throw new CorpusException($"{path}: read error: {e.Message}", e); }
+            catch (InvalidDataException e) { throw new EvaluationFileException($"{path}: corrupt gzip data: {e.Message}", e); }
+            catch (IOException e) { throw new EvaluationFileException($"{path}: read error: {e.Message}", e); }
             bytes = memory.ToArray();
         }
         ReadOnlySpan<byte> rest = bytes;
@@ -34,7 +34,7 @@ internal static class EvalFile
             number++;
             string text;
             try { text = Strict.GetString(line); }
-            catch (DecoderFallbackException) { throw new CorpusException($"{path}:{number}: invalid UTF-8"); }
+            catch (DecoderFallbackException) { throw new EvaluationFileException($"{path}:{number}: invalid UTF-8"); }
             lines.Add((number, text));
             rest = rest[next..];
         }

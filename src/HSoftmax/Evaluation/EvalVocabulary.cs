@@ -1,3 +1,4 @@
+using HSoftmax.Text;
 using HSoftmax.Vectors;
 
 namespace HSoftmax.Evaluation;

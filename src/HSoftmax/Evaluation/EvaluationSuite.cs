@@ -36,7 +36,7 @@ public static class EvaluationSuite
     /// <summary>The set files of an evaluation folder: <c>analogy/*</c> and <c>similarity/*</c>, ordinal name order, hidden files and .md files left out.</summary>
     public static (IReadOnlyList<string> Analogy, IReadOnlyList<string> Similarity) ListSets(string folder)
     {
-        if (!Directory.Exists(folder)) throw new CorpusException($"{folder}: no such evaluation folder");
+        if (!Directory.Exists(folder)) throw new EvaluationFileException($"{folder}: no such evaluation folder");
         static IReadOnlyList<string> Files(string dir) => !Directory.Exists(dir) ? [] :
             Directory.GetFiles(dir)
                 .Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
@@ -45,7 +45,7 @@ public static class EvaluationSuite
         var analogy = Files(Path.Combine(folder, "analogy"));
         var similarity = Files(Path.Combine(folder, "similarity"));
         if (analogy.Count == 0 && similarity.Count == 0)
-            throw new CorpusException($"{folder}: no evaluation sets (expected files in analogy/ and similarity/)");
+            throw new EvaluationFileException($"{folder}: no evaluation sets (expected files in analogy/ and similarity/)");
         return (analogy, similarity);
     }
 

@@ -1,3 +1,4 @@
+using HSoftmax.Text;
 using System.Globalization;
 using HSoftmax.Corpus;
 using HSoftmax.Simd;
@@ -32,7 +33,7 @@ public sealed class WordPairSet
     {
         var set = Parse(Path.GetFileName(path), EvalFile.ReadLines(path, universalNewlines: true));
         if (set.Pairs.Count == 0)
-            throw new CorpusException($"{path}: no word pairs found (expected 'word1<TAB>word2<TAB>score' lines)");
+            throw new EvaluationFileException($"{path}: no word pairs found (expected 'word1<TAB>word2<TAB>score' lines)");
         return set;
     }
 

@@ -7,7 +7,7 @@ namespace HSoftmax.Simd;
 /// Software prefetch of matrix rows. With millions of words the rows a step touches are cache misses;
 /// asked for together before the first use, their loads overlap instead of queueing one after another.
 /// </summary>
-public static unsafe class Prefetch
+internal static unsafe class Prefetch
 {
     /// <summary>Every cache line of one row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -8,7 +8,7 @@ namespace HSoftmax.Simd;
 /// Vector512 where the CPU has it (1.15-1.5x over Vector&lt;float&gt; on AVX-512 machines), then
 /// Vector256 and Vector128 for the tail, so a 100-wide row needs no scalar loop.
 /// </summary>
-public static unsafe class VectorMath
+internal static unsafe class VectorMath
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot(float* x, float* y, int n)
@@ -102,6 +102,4 @@ public static unsafe class VectorMath
     }
 
     public static void Clear(float* x, int n) => new Span<float>(x, n).Clear();
-
-    public static void Add(float* x, float* y, int n) => Axpy(1f, x, y, n);
 }

@@ -4,7 +4,7 @@ namespace HSoftmax.Training;
 /// Draws word ids from a fixed distribution in O(1) with Walker's alias method: two arrays of V entries
 /// instead of word2vec's 1e8-entry table (400 MB) or gensim's binary search.
 /// </summary>
-public sealed class AliasSampler
+internal sealed class AliasSampler
 {
     internal readonly uint[] Threshold;  // keep column i when the low 32 random bits are below this
     internal readonly int[] Alias;

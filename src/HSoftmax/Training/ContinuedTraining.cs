@@ -25,7 +25,7 @@ public sealed record ContinuationStats(int OldWords, int NewWords, int DroppedWo
 /// drops old words, the tree is rebuilt instead, and a node keeps the row of the old node that covered
 /// exactly the same words (matched by an XOR of the words' 64-bit hashes). Measured: tools/results/continue.md.
 /// </remarks>
-public static class ContinuedTraining
+internal static class ContinuedTraining
 {
     /// <param name="from">The model to continue (a checkpoint, finished or not).</param>
     /// <param name="newCounts">Every word of the new text with its count (min-count 1).</param>
@@ -63,8 +63,8 @@ public static class ContinuedTraining
             int o = oldIdOf[i] = old.IndexOf(vocabulary.GetWordUtf8(i));
             if (o < 0) { newWords++; continue; }
             carried++;
-            from.Model.Input.AsSpan(o * dim, dim).CopyTo(model.Input.AsSpan(i * dim, dim));
-            if (ns) from.Model.NoiseOutput.AsSpan(o * dim, dim).CopyTo(model.NoiseOutput.AsSpan(i * dim, dim));
+            from.Model.InputArray.AsSpan(o * dim, dim).CopyTo(model.InputArray.AsSpan(i * dim, dim));
+            if (ns) from.Model.NoiseOutputArray.AsSpan(o * dim, dim).CopyTo(model.NoiseOutputArray.AsSpan(i * dim, dim));
         }
         int treeKept = 0, treeRows = hs ? Math.Max(0, vocabulary.Count - 1) : 0;
         HuffmanTree? tree = null;
@@ -75,7 +75,7 @@ public static class ContinuedTraining
             for (int j = 0; j < oldInnerOf.Length; j++)
             {
                 if (oldInnerOf[j] < 0) continue;
-                from.Model.TreeOutput.AsSpan(oldInnerOf[j] * dim, dim).CopyTo(model.TreeOutput.AsSpan(j * dim, dim));
+                from.Model.TreeOutputArray.AsSpan(oldInnerOf[j] * dim, dim).CopyTo(model.TreeOutputArray.AsSpan(j * dim, dim));
                 treeKept++;
             }
         }
@@ -89,7 +89,7 @@ public static class ContinuedTraining
             for (int j = 0; j < newHashes.Length; j++)
             {
                 if (!oldNodes.TryGetValue(newHashes[j], out int o)) continue;
-                from.Model.TreeOutput.AsSpan(o * dim, dim).CopyTo(model.TreeOutput.AsSpan(j * dim, dim));
+                from.Model.TreeOutputArray.AsSpan(o * dim, dim).CopyTo(model.TreeOutputArray.AsSpan(j * dim, dim));
                 treeKept++;
             }
         }

@@ -106,13 +106,13 @@ internal sealed unsafe class TrainingRun
             float* ln = (float*)Pin(Sigmoid.LossNegative).AddrOfPinnedObject();
             if (_tree is not null)
             {
-                objectives.Hs = new HierarchicalSoftmax(Word2VecModel.Pointer(_model.TreeOutput), _o.Dim,
+                objectives.Hs = new HierarchicalSoftmax(Word2VecModel.Pointer(_model.TreeOutputArray), _o.Dim,
                     (int*)Pin(_tree.Links).AddrOfPinnedObject(), _tree.WordCount,
                     sig, lp, ln);
             }
             if (_noise is not null)
             {
-                objectives.Ns = new NegativeSampling(Word2VecModel.Pointer(_model.NoiseOutput), _o.Dim, _o.Negative,
+                objectives.Ns = new NegativeSampling(Word2VecModel.Pointer(_model.NoiseOutputArray), _o.Dim, _o.Negative,
                     (uint*)Pin(_noise.Threshold).AddrOfPinnedObject(), (int*)Pin(_noise.Alias).AddrOfPinnedObject(), _noise.Count,
                     sig, lp, ln);
             }
@@ -125,13 +125,13 @@ internal sealed unsafe class TrainingRun
                 {
                     int averaged = Math.Min(_o.HotTreeRows, tree.InnerNodeCount);
                     int rows = Math.Min(averaged + (pair ? _o.SummedTreeRows : 0), tree.InnerNodeCount);
-                    _hotTree = new SharedHotRows(Word2VecModel.Pointer(_model.TreeOutput), tree.InnerNodeCount - rows, rows, _o.Dim, rows - averaged, averaged);
+                    _hotTree = new SharedHotRows(Word2VecModel.Pointer(_model.TreeOutputArray), tree.InnerNodeCount - rows, rows, _o.Dim, rows - averaged, averaged);
                 }
                 if (_noise is not null && _o.HotNoiseRows > 0)
                 {
                     int averaged = Math.Min(_o.HotNoiseRows, _vocabulary.Count);
                     int rows = Math.Min(averaged + (pair ? _o.SummedNoiseRows : 0), _vocabulary.Count);
-                    _hotNoise = new SharedHotRows(Word2VecModel.Pointer(_model.NoiseOutput), 0, rows, _o.Dim, 0, averaged);
+                    _hotNoise = new SharedHotRows(Word2VecModel.Pointer(_model.NoiseOutputArray), 0, rows, _o.Dim, 0, averaged);
                 }
             }
             for (int t = 0; t < workers.Length; t++)
@@ -222,9 +222,9 @@ internal sealed unsafe class TrainingRun
         cancellationToken.ThrowIfCancellationRequested();
 
         long done = Interlocked.Read(ref _wordsDone);
-        diverged = _monitor.CheckWeights(_model.Input, "input", epoch, done)
-            ?? _monitor.CheckWeights(_model.TreeOutput, "tree", epoch, done)
-            ?? _monitor.CheckWeights(_model.NoiseOutput, "noise", epoch, done);
+        diverged = _monitor.CheckWeights(_model.InputArray, "input", epoch, done)
+            ?? _monitor.CheckWeights(_model.TreeOutputArray, "tree", epoch, done)
+            ?? _monitor.CheckWeights(_model.NoiseOutputArray, "noise", epoch, done);
         if (diverged is not null) throw diverged;
         _monitor.EndEpoch(epoch, done, MeanLoss(workers), done - doneAtStart, workers.Sum(w => w.TrainedWords), workers.Sum(w => w.Scratch.Examples));
     }
@@ -239,9 +239,9 @@ internal sealed unsafe class TrainingRun
         long done = Interlocked.Read(ref _wordsDone) + workers.Sum(w => w.PendingWords);
         int head = Math.Min(_vocabulary.Count, SharedHotRows.TreeRows) * _o.Dim;
         return _monitor.Running(epoch, done, MeanLoss(workers))
-            ?? _monitor.CheckWeights(_model.Input.AsSpan(0, head), "input", epoch, done)
-            ?? _monitor.CheckWeights(_model.TreeOutput.AsSpan(0, Math.Min(head, _model.TreeOutput?.Length ?? 0)), "tree", epoch, done)
-            ?? _monitor.CheckWeights(_model.NoiseOutput.AsSpan(0, Math.Min(head, _model.NoiseOutput?.Length ?? 0)), "noise", epoch, done);
+            ?? _monitor.CheckWeights(_model.InputArray.AsSpan(0, head), "input", epoch, done)
+            ?? _monitor.CheckWeights(_model.TreeOutputArray.AsSpan(0, Math.Min(head, _model.TreeOutputArray?.Length ?? 0)), "tree", epoch, done)
+            ?? _monitor.CheckWeights(_model.NoiseOutputArray.AsSpan(0, Math.Min(head, _model.NoiseOutputArray?.Length ?? 0)), "noise", epoch, done);
     }
 
     private bool CheckpointDue()
@@ -414,7 +414,7 @@ internal sealed unsafe class TrainingRun
             chunk.Resolve(run._vocabulary);
             var o = run._o;
             ref var scratch = ref Scratch;
-            float* input = Word2VecModel.Pointer(run._model.Input);
+            float* input = Word2VecModel.Pointer(run._model.InputArray);
             int dim = o.Dim, window = o.Window;
             bool skipGram = o.Model == ModelKind.SkipGram;
             float alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone) + scratch.PendingWords);

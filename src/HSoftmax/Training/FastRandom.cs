@@ -6,7 +6,7 @@ namespace HSoftmax.Training;
 /// SplitMix64: a tiny, fast, seedable generator for the hot loop (window sizes, subsampling, negatives).
 /// A struct held per thread, so drawing never allocates or locks.
 /// </summary>
-public struct FastRandom
+internal struct FastRandom
 {
     private ulong _state;
 

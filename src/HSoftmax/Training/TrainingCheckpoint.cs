@@ -96,19 +96,19 @@ public static class ModelFile
                     w.Write(word);
                     w.Write(v.Counts[i]);
                 }
-                var links = c.Model.TreeOutput is null ? null : (c.Tree ?? HuffmanTree.Build(v.Counts)).Links;
+                var links = c.Model.TreeOutputArray is null ? null : (c.Tree ?? HuffmanTree.Build(v.Counts)).Links;
                 w.Write(links?.Length ?? 0);
                 if (links is not null) w.Write(MemoryMarshal.AsBytes(links.AsSpan()));
-                w.Write((byte)((c.Model.TreeOutput is null ? 0 : 1) | (c.Model.NoiseOutput is null ? 0 : 2)));
-                WriteFloats(w, c.Model.Input);
-                if (c.Model.TreeOutput is { } tree) WriteFloats(w, tree);
-                if (c.Model.NoiseOutput is { } noise) WriteFloats(w, noise);
+                w.Write((byte)((c.Model.TreeOutputArray is null ? 0 : 1) | (c.Model.NoiseOutputArray is null ? 0 : 2)));
+                WriteFloats(w, c.Model.InputArray);
+                if (c.Model.TreeOutputArray is { } tree) WriteFloats(w, tree);
+                if (c.Model.NoiseOutputArray is { } noise) WriteFloats(w, noise);
             }
             stream.Write(hash.GetHashAndReset());
         }, cancellationToken);
     }
 
-    /// <summary>Reads a model file; a foreign, corrupt, truncated or newer file is a <see cref="CorpusException"/> saying which.</summary>
+    /// <summary>Reads a model file; a foreign, corrupt, truncated or newer file is a <see cref="ModelFileException"/> saying which.</summary>
     public static TrainingCheckpoint Load(string path)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("model files are little-endian");
@@ -119,17 +119,17 @@ public static class ModelFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CorpusException($"{path}: cannot open: {e.Message}", e);
+            throw new ModelFileException($"{path}: cannot open: {e.Message}", e);
         }
         using (file)
         {
             long bodyLength = file.Length - ChecksumBytes;
             var head = new byte[Magic.Length + 4];
             if (bodyLength < head.Length || file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !head.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-                throw new CorpusException($"{path}: not an HSoftmax model file (no HSMODEL header)");
+                throw new ModelFileException($"{path}: not an HSoftmax model file (no HSMODEL header)");
             int version = BitConverter.ToInt32(head, Magic.Length);
             if (version != Version)
-                throw new CorpusException($"{path}: model file version {version}; this build reads version {Version}");
+                throw new ModelFileException($"{path}: model file version {version}; this build reads version {Version}");
             // The checksum first, over the whole body: a damaged file is refused before any of it is trusted.
             file.Position = 0;
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
@@ -146,7 +146,7 @@ public static class ModelFile
                 var stored = new byte[ChecksumBytes];
                 file.ReadExactly(stored);
                 if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
-                    throw new CorpusException($"{path}: checksum mismatch: the file is damaged or was cut short");
+                    throw new ModelFileException($"{path}: checksum mismatch: the file is damaged or was cut short");
             }
             file.Position = head.Length;
             try
@@ -155,7 +155,7 @@ public static class ModelFile
             }
             catch (EndOfStreamException e)
             {
-                throw new CorpusException($"{path}: the model file ends early", e);
+                throw new ModelFileException($"{path}: the model file ends early", e);
             }
         }
     }
@@ -176,7 +176,7 @@ public static class ModelFile
         int words = Count(r.ReadInt32(), HuffmanTree.MaxWords, "words", path);
         int dim = r.ReadInt32();
         if (dim != options.Dim || dim < 1)
-            throw new CorpusException($"{path}: the weights have dimension {dim} but the options say {options.Dim}");
+            throw new ModelFileException($"{path}: the weights have dimension {dim} but the options say {options.Dim}");
         var entries = new List<(string, long)>(words);
         for (int i = 0; i < words; i++)
         {
@@ -190,22 +190,22 @@ public static class ModelFile
         byte matrices = r.ReadByte();
         bool hs = (matrices & 1) != 0, ns = (matrices & 2) != 0;
         if (hs != options.UsesTreeOutput || ns != options.UsesWordOutput)
-            throw new CorpusException($"{path}: the weights stored do not match the loss {options.Loss}");
+            throw new ModelFileException($"{path}: the weights stored do not match the loss {options.Loss}");
         long need = 4L * dim * (words + (hs ? Math.Max(0, words - 1) : 0) + (ns ? words : 0));
         if (need > bodyLength)
-            throw new CorpusException($"{path}: {words:N0} words x {dim} dims need {need:N0} bytes of weights, more than the file holds");
+            throw new ModelFileException($"{path}: {words:N0} words x {dim} dims need {need:N0} bytes of weights, more than the file holds");
         HuffmanTree? tree = null;
         if (hs)
         {
             try { tree = HuffmanTree.FromLinks(links, vocabulary.Counts); }
-            catch (ArgumentException e) { throw new CorpusException($"{path}: the stored Huffman tree is not a tree: {e.Message}", e); }
+            catch (ArgumentException e) { throw new ModelFileException($"{path}: the stored Huffman tree is not a tree: {e.Message}", e); }
         }
         var model = new Word2VecModel(words, dim, hs, ns);
-        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(model.Input.AsSpan()));
-        if (model.TreeOutput is { } treeRows) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(treeRows.AsSpan()));
-        if (model.NoiseOutput is { } noise) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(noise.AsSpan()));
+        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(model.InputArray.AsSpan()));
+        if (model.TreeOutputArray is { } treeRows) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(treeRows.AsSpan()));
+        if (model.NoiseOutputArray is { } noise) r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(noise.AsSpan()));
         if (workers.Length != options.Threads)
-            throw new CorpusException($"{path}: {workers.Length} thread states for {options.Threads} threads");
+            throw new ModelFileException($"{path}: {workers.Length} thread states for {options.Threads} threads");
         return new TrainingCheckpoint
         {
             Options = options, Inputs = inputs, Command = command, Vocabulary = vocabulary, Model = model, Tree = tree,
@@ -214,7 +214,7 @@ public static class ModelFile
     }
 
     private static int Count(int value, int max, string what, string path) =>
-        value >= 0 && value <= max ? value : throw new CorpusException($"{path}: {value:N0} {what} is out of range: the file is not a model file this build wrote");
+        value >= 0 && value <= max ? value : throw new ModelFileException($"{path}: {value:N0} {what} is out of range: the file is not a model file this build wrote");
 
     private static void WriteOptions(BinaryWriter w, TrainingOptions o)
     {
@@ -244,7 +244,7 @@ public static class ModelFile
             Corpus = new CorpusOptions { MaxSentenceLength = maxSentence, MaxTokenBytes = maxToken },
         };
         try { options.Validate(); }
-        catch (ArgumentException e) { throw new CorpusException($"{path}: the options stored are not valid: {e.Message}", e); }
+        catch (ArgumentException e) { throw new ModelFileException($"{path}: the options stored are not valid: {e.Message}", e); }
         return options;
     }
 

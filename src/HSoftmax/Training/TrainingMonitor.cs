@@ -99,7 +99,7 @@ public sealed class TrainingMonitor
     public TrainingResult Finish(Word2VecModel model)
     {
         _clock.Stop();
-        var vectors = new WordVectors(_plan.Vocabulary.Words, model.Input, _plan.Options.Dim);
+        var vectors = new WordVectors(_plan.Vocabulary.Words, model.InputArray, _plan.Options.Dim);
         return new TrainingResult(vectors, _plan.Vocabulary, _plan.Tree, model, _plan.VocabularyStats, _epochs.ToList(), _clock.Elapsed);
     }
 

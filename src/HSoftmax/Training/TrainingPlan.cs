@@ -117,7 +117,7 @@ public sealed class TrainingPlan
     }
 
     /// <summary>
-    /// Trains a finished model further on new text (<see cref="ContinuedTraining"/>): counts merge, new words
+    /// Trains a finished model further on new text (see ContinuedTraining): counts merge, new words
     /// join with fresh rows, the old tree is kept and the new words grafted beside it.
     /// </summary>
     /// <param name="options">The model's options with this run's epochs, rates, threads and seed. With no

@@ -55,9 +55,6 @@ public sealed class HuffmanTree
         return total > 0 ? weighted / total : 0;
     }
 
-    /// <summary>Bytes the tree takes: what a hierarchical-softmax model needs beside its matrices.</summary>
-    public long SizeInBytes => _links.Length * 4L;
-
     /// <summary>Inner nodes on word w's path, root first.</summary>
     public int[] GetPath(int word)
     {

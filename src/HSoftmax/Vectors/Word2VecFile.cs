@@ -42,7 +42,7 @@ public sealed record VectorReadOptions
 /// and records beyond the header's count (ignored, as the C tool and gensim do). A word that repeats keeps
 /// its first vector and the later records are dropped, as in gensim, so row order is first-occurrence order.
 /// Anything else (a short or corrupt record, a value that is not a finite number, a file that ends before
-/// the header's count) is a <see cref="CorpusException"/> naming the file and the line or record.
+/// the header's count) is a <see cref="VectorFileException"/> naming the file and the line or record.
 /// </remarks>
 public static class Word2VecFile
 {
@@ -139,29 +139,29 @@ public static class Word2VecFile
         int n = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
         stream.Position = 0;
         if (n == 4 && BinaryPrimitives.ReadInt32LittleEndian(head) == FastTextMagic)
-            throw new CorpusException($"{path}: a fastText .bin model, not a word2vec vectors file; load the .vec file fastText writes beside it");
+            throw new VectorFileException($"{path}: a fastText .bin model, not a word2vec vectors file; load the .vec file fastText writes beside it");
     }
 
     public static WordVectors Load(string path, VectorReadOptions? options = null)
     {
         options ??= new VectorReadOptions();
         if (options.Limit is < 0) throw new ArgumentOutOfRangeException(nameof(options), "Limit must not be negative");
-        using Stream stream = CorpusFiles.Open(path);
+        using Stream stream = CorpusFiles.Open(path, (message, inner) => inner is null ? new VectorFileException(message) : new VectorFileException(message, inner));
         long fileLength = stream is FileStream file ? file.Length : -1;
         RefuseFastTextModel(stream, path);
         using var reader = new ByteReader(stream, path);
         var state = new LoadState(path, options);
         reader.SkipByteOrderMark();
 
-        if (!reader.TryReadLine(out var firstLine)) throw new CorpusException($"{path}: empty file");
+        if (!reader.TryReadLine(out var firstLine)) throw new VectorFileException($"{path}: empty file");
         var headerText = TrimAsciiWhiteSpace(firstLine);
         bool hasHeader = options.Header ?? LooksLikeHeader(headerText);
         if (!hasHeader)
         {
             if (options.Format == VectorFormat.Binary)
-                throw new CorpusException($"{path}:1: a binary file needs a 'V D' header, got '{Clip(headerText)}'");
+                throw new VectorFileException($"{path}:1: a binary file needs a 'V D' header, got '{Clip(headerText)}'");
             int fields = CountFields(headerText);
-            if (fields < 2) throw new CorpusException($"{path}:1: neither a 'V D' header nor a 'word v1 v2 ...' record: '{Clip(headerText)}'");
+            if (fields < 2) throw new VectorFileException($"{path}:1: neither a 'V D' header nor a 'word v1 v2 ...' record: '{Clip(headerText)}'");
             state.Begin(fields - 1, options.Limit ?? int.MaxValue, declared: -1, initialRows: 1 << 12);
             if (state.Wanted > 0) state.ParseTextRecord(headerText, line: 1);
             ReadText(reader, state, firstLine: 2);
@@ -171,7 +171,7 @@ public static class Word2VecFile
         var (count, dim) = ParseHeader(headerText, path);
         int wanted = options.Limit is int limit ? Math.Min(limit, count) : count;
         if ((long)wanted * dim > Array.MaxLength)
-            throw new CorpusException($"{path}:1: {wanted} words x {dim} dims do not fit in one array; read fewer words with a limit");
+            throw new VectorFileException($"{path}:1: {wanted} words x {dim} dims do not fit in one array; read fewer words with a limit");
         VectorFormat format = options.Format ?? reader.DetectFormat(dim);
         // Size the first allocation by what the file can hold, so a corrupt header cannot ask for gigabytes.
         long minRecord = format == VectorFormat.Binary ? 4L * dim + 2 : 2L * dim + 1;
@@ -193,7 +193,7 @@ public static class Word2VecFile
             state.ParseTextRecord(record, line);
         }
         if (state.Declared >= 0 && state.Records < state.Wanted)
-            throw new CorpusException($"{state.Path}: header says {state.Declared} words, file ends after {state.Records} at line {line} (truncated?)");
+            throw new VectorFileException($"{state.Path}: header says {state.Declared} words, file ends after {state.Records} at line {line} (truncated?)");
     }
 
     private static void ReadBinary(ByteReader reader, LoadState state)
@@ -205,19 +205,19 @@ public static class Word2VecFile
             // The newline the C tool writes after each vector (gensim 4 writes none); a CR from a Windows copy.
             while (reader.Peek() is '\n' or '\r') reader.Skip(1);
             if (reader.Peek() < 0)
-                throw new CorpusException($"{state.Path}: header says {state.Declared} words, file ends after {state.Records} (truncated?)");
+                throw new VectorFileException($"{state.Path}: header says {state.Declared} words, file ends after {state.Records} (truncated?)");
             var word = reader.ReadUntilSpace(MaxWordBytes, out bool found);
             if (!found)
             {
                 if (word.Length >= MaxWordBytes)
-                    throw new CorpusException($"{state.Path}: record {record}: no space after {MaxWordBytes} bytes (not a word2vec binary file?)");
-                throw new CorpusException($"{state.Path}: record {record}: file ends inside the word (truncated?)");
+                    throw new VectorFileException($"{state.Path}: record {record}: no space after {MaxWordBytes} bytes (not a word2vec binary file?)");
+                throw new VectorFileException($"{state.Path}: record {record}: file ends inside the word (truncated?)");
             }
-            if (word.IsEmpty) throw new CorpusException($"{state.Path}: record {record}: empty word (corrupt file?)");
+            if (word.IsEmpty) throw new VectorFileException($"{state.Path}: record {record}: empty word (corrupt file?)");
             string w = state.DecodeWord(word, $"{state.Path}: record {record}");
             int got = reader.Read(bytes);
             if (got < bytes.Length)
-                throw new CorpusException($"{state.Path}: record {record} ('{Clip(w)}'): file ends after {got / 4} of {state.Dim} values (truncated?)");
+                throw new VectorFileException($"{state.Path}: record {record} ('{Clip(w)}'): file ends after {got / 4} of {state.Dim} values (truncated?)");
             state.AddBinaryRecord(w, bytes, record);
         }
     }
@@ -241,13 +241,13 @@ public static class Word2VecFile
         foreach (var range in FieldRanges(line))
         {
             if (n == 2 || !long.TryParse(line[range], NumberStyles.None, CultureInfo.InvariantCulture, out values[n]))
-                throw new CorpusException($"{path}:1: expected a 'V D' header (two whole numbers), got '{Clip(line)}'");
+                throw new VectorFileException($"{path}:1: expected a 'V D' header (two whole numbers), got '{Clip(line)}'");
             n++;
         }
-        if (n != 2) throw new CorpusException($"{path}:1: expected a 'V D' header (two whole numbers), got '{Clip(line)}'");
-        if (values[0] > int.MaxValue) throw new CorpusException($"{path}:1: header word count {values[0]} is too large");
+        if (n != 2) throw new VectorFileException($"{path}:1: expected a 'V D' header (two whole numbers), got '{Clip(line)}'");
+        if (values[0] > int.MaxValue) throw new VectorFileException($"{path}:1: header word count {values[0]} is too large");
         if (values[1] < 1 || values[1] > Array.MaxLength / 4)
-            throw new CorpusException($"{path}:1: header dimension {values[1]} is not usable (must be 1..{Array.MaxLength / 4})");
+            throw new VectorFileException($"{path}:1: header dimension {values[1]} is not usable (must be 1..{Array.MaxLength / 4})");
         return ((int)values[0], (int)values[1]);
     }
 
@@ -336,7 +336,7 @@ public static class Word2VecFile
             try { return _encoding.GetString(bytes); }
             catch (DecoderFallbackException)
             {
-                throw new CorpusException($"{where}: invalid UTF-8 in word '{Clip(Encoding.UTF8.GetString(bytes))}' (read with ReplaceInvalidUtf8 to replace it)");
+                throw new VectorFileException($"{where}: invalid UTF-8 in word '{Clip(Encoding.UTF8.GetString(bytes))}' (read with ReplaceInvalidUtf8 to replace it)");
             }
         }
 
@@ -352,12 +352,12 @@ public static class Word2VecFile
             {
                 var token = record[fields.Current];
                 if (n == Dim)
-                    throw new CorpusException($"{Path}:{line}: record '{Clip(word)}' has more than {Dim} values");
+                    throw new VectorFileException($"{Path}:{line}: record '{Clip(word)}' has more than {Dim} values");
                 if (!float.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out float x) || !float.IsFinite(x))
-                    throw new CorpusException($"{Path}:{line}: record '{Clip(word)}': value {n + 1} '{Clip(token)}' is not a finite number");
+                    throw new VectorFileException($"{Path}:{line}: record '{Clip(word)}': value {n + 1} '{Clip(token)}' is not a finite number");
                 row[n++] = x;
             }
-            if (n != Dim) throw new CorpusException($"{Path}:{line}: record '{Clip(word)}' has {n} values, expected {Dim} (truncated?)");
+            if (n != Dim) throw new VectorFileException($"{Path}:{line}: record '{Clip(word)}' has {n} values, expected {Dim} (truncated?)");
             Commit(word);
         }
 
@@ -369,7 +369,7 @@ public static class Word2VecFile
             else for (int d = 0; d < Dim; d++) row[d] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(4 * d));
             for (int d = 0; d < Dim; d++)
                 if (!float.IsFinite(row[d]))
-                    throw new CorpusException($"{Path}: record {record} ('{Clip(word)}'): value {d + 1} is not finite (corrupt file?)");
+                    throw new VectorFileException($"{Path}: record {record} ('{Clip(word)}'): value {d + 1} is not finite (corrupt file?)");
             Commit(word);
         }
 
@@ -379,7 +379,7 @@ public static class Word2VecFile
             if (need > _data.Length)
             {
                 long grown = Math.Min(Math.Max(need, 2L * _data.Length), (long)Math.Min(Wanted, Array.MaxLength / Dim) * Dim);
-                if (grown < need) throw new CorpusException($"{Path}: more than {Array.MaxLength / Dim} words of {Dim} dims do not fit in one array; read fewer with a limit");
+                if (grown < need) throw new VectorFileException($"{Path}: more than {Array.MaxLength / Dim} words of {Dim} dims do not fit in one array; read fewer with a limit");
                 Array.Resize(ref _data, (int)grown);
             }
             return _data.AsSpan(_rows * Dim, Dim);
@@ -436,8 +436,8 @@ public static class Word2VecFile
             {
                 int n;
                 try { n = _stream.Read(_buffer, _len, _buffer.Length - _len); }
-                catch (InvalidDataException e) { throw new CorpusException($"{_path}: corrupt gzip data: {e.Message}", e); }
-                catch (IOException e) { throw new CorpusException($"{_path}: read error: {e.Message}", e); }
+                catch (InvalidDataException e) { throw new VectorFileException($"{_path}: corrupt gzip data: {e.Message}", e); }
+                catch (IOException e) { throw new VectorFileException($"{_path}: read error: {e.Message}", e); }
                 if (n == 0) _eof = true;
                 _len += n;
             }
@@ -467,7 +467,7 @@ public static class Word2VecFile
                     return true;
                 }
                 searched = _len - _pos;
-                if (searched >= MaxLine) throw new CorpusException($"{_path}: a line longer than {MaxLine >> 20} MB (not a word2vec text file?)");
+                if (searched >= MaxLine) throw new VectorFileException($"{_path}: a line longer than {MaxLine >> 20} MB (not a word2vec text file?)");
                 if (!Ensure(searched + 1))
                 {
                     line = _buffer.AsSpan(_pos, _len - _pos);

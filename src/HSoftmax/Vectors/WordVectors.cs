@@ -1,8 +1,8 @@
+using HSoftmax.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using HSoftmax.Corpus;
-using HSoftmax.Evaluation;
 using HSoftmax.Simd;
 
 namespace HSoftmax.Vectors;

@@ -1,3 +1,4 @@
+using HSoftmax;
 using System.IO.Compression;
 using System.Text;
 using CsCheck;
@@ -8,7 +9,7 @@ namespace HSoftmax.Tests.Corpus;
 
 /// <summary>
 /// Random and mutated bytes fed to every reader of user files: each either reads them or throws the
-/// documented <see cref="CorpusException"/> (naming the file), and none hangs. CsCheck shrinks a failing
+/// documented <see cref="InputFileException"/> of its kind (naming the file), and none hangs. CsCheck shrinks a failing
 /// case to the smallest seed and size that still fail.
 /// </summary>
 public class MalformedInputProperties
@@ -63,7 +64,7 @@ public class MalformedInputProperties
         return bytes;
     }
 
-    /// <summary>Writes the bytes to a file and runs <paramref name="read"/> on it: it must end within 10 s, reading or throwing a CorpusException that names the file.</summary>
+    /// <summary>Writes the bytes to a file and runs <paramref name="read"/> on it: it must end within 10 s, reading or throwing an InputFileException that names the file.</summary>
     private static void ReadsOrRefuses(byte[] bytes, Action<string> read)
     {
         string path = Path.Combine(Path.GetTempPath(), $"hsoftmax-prop-{Guid.NewGuid():N}.dat");
@@ -72,8 +73,8 @@ public class MalformedInputProperties
         {
             Exception? error = NoHang.Run(() => read(path), TimeSpan.FromSeconds(10));
             if (error is null) return;
-            if (error is not CorpusException)
-                throw new Xunit.Sdk.XunitException($"{error.GetType().Name} instead of a CorpusException: {error.Message}");
+            if (error is not InputFileException)
+                throw new Xunit.Sdk.XunitException($"{error.GetType().Name} instead of an InputFileException: {error.Message}");
             if (!error.Message.Contains(path, StringComparison.Ordinal))
                 throw new Xunit.Sdk.XunitException($"the error does not name the file: {error.Message}");
         }

@@ -1,3 +1,4 @@
+using HSoftmax.Text;
 using HSoftmax.Corpus;
 using HSoftmax.Evaluation;
 using HSoftmax.Vectors;
@@ -147,12 +148,12 @@ public class AnalogyEvaluatorTests
     {
         using var tmp = new TempFolder();
         string path = tmp.Write("bad.txt", "a b c d\n: s\na b c d\n");
-        var e = Assert.Throws<CorpusException>(() => AnalogySet.Load(path));
+        var e = Assert.Throws<EvaluationFileException>(() => AnalogySet.Load(path));
         Assert.Contains(path + ":1", e.Message);
         string empty = tmp.Write("empty.txt", "\n\n");
-        Assert.Contains(empty, Assert.Throws<CorpusException>(() => AnalogySet.Load(empty)).Message);
+        Assert.Contains(empty, Assert.Throws<EvaluationFileException>(() => AnalogySet.Load(empty)).Message);
         string binary = tmp.Write("latin1.txt", [(byte)':', (byte)' ', (byte)'s', (byte)'\n', 0xE9, (byte)' ', (byte)'b', (byte)' ', (byte)'c', (byte)' ', (byte)'d', (byte)'\n']);
-        Assert.Contains(binary + ":2: invalid UTF-8", Assert.Throws<CorpusException>(() => AnalogySet.Load(binary)).Message);
+        Assert.Contains(binary + ":2: invalid UTF-8", Assert.Throws<EvaluationFileException>(() => AnalogySet.Load(binary)).Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using HSoftmax.Text;
 using System.Text;
 using System.Text.Json;
 using HSoftmax.Evaluation;

@@ -81,9 +81,9 @@ public class SimilarityEvaluatorTests
     {
         using var tmp = new TempFolder();
         string path = tmp.Write("none.txt", "# only\n# comments\n");
-        var e = Assert.Throws<CorpusException>(() => WordPairSet.Load(path));
+        var e = Assert.Throws<EvaluationFileException>(() => WordPairSet.Load(path));
         Assert.Contains(path, e.Message);
         string missing = tmp.File("missing.txt");
-        Assert.Contains(missing, Assert.Throws<CorpusException>(() => WordPairSet.Load(missing)).Message);
+        Assert.Contains(missing, Assert.Throws<EvaluationFileException>(() => WordPairSet.Load(missing)).Message);
     }
 }

@@ -96,7 +96,7 @@ public class VectorFileLoadingTests
         string binary = tmp.Write("bad.bin", Binary("1 2\n", (bad, [1f, 2f], "\n")));
         foreach (string path in new[] { text, binary })
         {
-            var e = Assert.Throws<CorpusException>(() => Word2VecFile.Load(path));
+            var e = Assert.Throws<VectorFileException>(() => Word2VecFile.Load(path));
             Assert.Contains(path, e.Message);
             Assert.Contains("invalid UTF-8", e.Message);
             var replaced = Word2VecFile.Load(path, new VectorReadOptions { ReplaceInvalidUtf8 = true });
@@ -126,22 +126,22 @@ public class VectorFileLoadingTests
 
     [Theory]
     [MemberData(nameof(BadFiles))]
-    public void BadFileIsACorpusExceptionNamingTheFile(string name, byte[] content, string expected)
+    public void BadFileIsAVectorFileExceptionNamingTheFile(string name, byte[] content, string expected)
     {
         using var tmp = new TempFolder();
         string path = tmp.Write(name, content);
-        var e = Assert.Throws<CorpusException>(() => Word2VecFile.Load(path));
+        var e = Assert.Throws<VectorFileException>(() => Word2VecFile.Load(path));
         Assert.StartsWith(path, e.Message);
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
-    public void MissingFileIsACorpusException()
+    public void MissingFileIsAVectorFileException()
     {
         using var tmp = new TempFolder();
         string path = tmp.File("nope.bin");
-        Assert.StartsWith(path, Assert.Throws<CorpusException>(() => Word2VecFile.Load(path)).Message);
+        Assert.StartsWith(path, Assert.Throws<VectorFileException>(() => Word2VecFile.Load(path)).Message);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public class VectorFileLoadingTests
     {
         using var tmp = new TempFolder();
         string path = tmp.Write("v.txt", Utf8("a 1 2\n"));
-        var e = Assert.Throws<CorpusException>(() => Word2VecFile.Load(path, new VectorReadOptions { Format = VectorFormat.Binary }));
+        var e = Assert.Throws<VectorFileException>(() => Word2VecFile.Load(path, new VectorReadOptions { Format = VectorFormat.Binary }));
         Assert.Contains(path + ":1: a binary file needs a 'V D' header", e.Message);
     }
 }

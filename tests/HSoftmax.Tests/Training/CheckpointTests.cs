@@ -21,8 +21,8 @@ public class CheckpointTests
         var vocabulary = Vocabulary.FromSorted([("the", 50), ("cat", 20), ("sat", 10), ("mat", 5)]);
         var model = new Word2VecModel(4, options.Dim, options.UsesTreeOutput, options.UsesWordOutput);
         model.Initialise(7);
-        model.TreeOutput?.AsSpan().Fill(0.5f);
-        model.NoiseOutput?.AsSpan().Fill(-0.25f);
+        model.TreeOutputArray?.AsSpan().Fill(0.5f);
+        model.NoiseOutputArray?.AsSpan().Fill(-0.25f);
         return new TrainingCheckpoint
         {
             Options = options, Inputs = ["a.txt", "b.txt"], Command = ["--output", "v.bin"], Vocabulary = vocabulary, Model = model,
@@ -45,9 +45,9 @@ public class CheckpointTests
         Assert.Equal(saved.Command, loaded.Command);
         Assert.Equal(Enumerable.Range(0, 4).Select(saved.Vocabulary.GetWord), Enumerable.Range(0, loaded.Vocabulary.Count).Select(loaded.Vocabulary.GetWord));
         Assert.Equal(saved.Vocabulary.Counts.ToArray(), loaded.Vocabulary.Counts.ToArray());
-        Assert.Equal(saved.Model.Input, loaded.Model.Input);
-        Assert.Equal(saved.Model.TreeOutput, loaded.Model.TreeOutput);
-        Assert.Equal(saved.Model.NoiseOutput, loaded.Model.NoiseOutput);
+        Assert.Equal(saved.Model.InputArray, loaded.Model.InputArray);
+        Assert.Equal(saved.Model.TreeOutputArray, loaded.Model.TreeOutputArray);
+        Assert.Equal(saved.Model.NoiseOutputArray, loaded.Model.NoiseOutputArray);
         Assert.Equal((2, 17L, 12345L), (loaded.Epoch, loaded.ChunksDone, loaded.WordsDone));
         Assert.Equal(saved.Workers, loaded.Workers);
         Assert.Equal(saved.FinishedEpochs, loaded.FinishedEpochs);
@@ -64,7 +64,7 @@ public class CheckpointTests
         string Refusal(byte[] bytes)
         {
             File.WriteAllBytes(path, bytes);
-            return Assert.Throws<CorpusException>(() => ModelFile.Load(path)).Message;
+            return Assert.Throws<ModelFileException>(() => ModelFile.Load(path)).Message;
         }
 
         byte[] flipped = (byte[])good.Clone();
@@ -82,7 +82,7 @@ public class CheckpointTests
             Options = wrongDim.Options with { Dim = 8 }, Inputs = wrongDim.Inputs, Vocabulary = wrongDim.Vocabulary, Model = wrongDim.Model,
             Epoch = 1, ChunksDone = 0, WordsDone = 0, Workers = wrongDim.Workers, FinishedEpochs = [],
         }, path);
-        Assert.Contains("the weights have dimension 6 but the options say 8", Assert.Throws<CorpusException>(() => ModelFile.Load(path)).Message);
+        Assert.Contains("the weights have dimension 6 but the options say 8", Assert.Throws<ModelFileException>(() => ModelFile.Load(path)).Message);
     }
 
     [Fact]
@@ -199,8 +199,8 @@ public class ContinuedTrainingTests
         var options = new TrainingOptions { Loss = LossKind.HierarchicalSoftmaxAndNegativeSampling, Dim = 3, MinCount = 5, Threads = 1 };
         var old = Vocabulary.FromSorted([("the", 50), ("cat", 20), ("sat", 10), ("mat", 5)]);
         var model = new Word2VecModel(4, 3, true, true);
-        for (int i = 0; i < model.Input.Length; i++) { model.Input[i] = i + 1; model.NoiseOutput![i] = -(i + 1); }
-        for (int i = 0; i < model.TreeOutput!.Length; i++) model.TreeOutput[i] = 100 + i;
+        for (int i = 0; i < model.InputArray.Length; i++) { model.InputArray[i] = i + 1; model.NoiseOutputArray![i] = -(i + 1); }
+        for (int i = 0; i < model.TreeOutputArray!.Length; i++) model.TreeOutputArray[i] = 100 + i;
         var from = new TrainingCheckpoint
         {
             Options = options, Inputs = [], Vocabulary = old, Model = model, Epoch = 6, ChunksDone = 0, WordsDone = 0,
@@ -216,15 +216,15 @@ public class ContinuedTrainingTests
         foreach (string word in new[] { "the", "cat", "sat", "mat" })
         {
             int o = old.IndexOf(word), n = vocabulary.IndexOf(word);
-            Assert.Equal(model.Input.AsSpan(o * 3, 3).ToArray(), start.Input.AsSpan(n * 3, 3).ToArray());
-            Assert.Equal(model.NoiseOutput.AsSpan(o * 3, 3).ToArray(), start.NoiseOutput.AsSpan(n * 3, 3).ToArray());
+            Assert.Equal(model.InputArray.AsSpan(o * 3, 3).ToArray(), start.InputArray.AsSpan(n * 3, 3).ToArray());
+            Assert.Equal(model.NoiseOutputArray.AsSpan(o * 3, 3).ToArray(), start.NoiseOutputArray.AsSpan(n * 3, 3).ToArray());
         }
         int dog = vocabulary.IndexOf("dog");
-        Assert.All(start.Input.AsSpan(dog * 3, 3).ToArray(), v => Assert.InRange(v, -1f / 3, 1f / 3));  // fresh, as a new run's
+        Assert.All(start.InputArray.AsSpan(dog * 3, 3).ToArray(), v => Assert.InRange(v, -1f / 3, 1f / 3));  // fresh, as a new run's
         // Every old word stayed, so the old tree is kept whole (its 3 trained rows) and "dog" joins under a new root.
         Assert.NotNull(tree);
         Assert.Equal(3, stats.TreeRowsKept);
-        var rows = start.TreeOutput!.Chunk(3).ToList();
+        var rows = start.TreeOutputArray!.Chunk(3).ToList();
         Assert.Single(rows, row => row.All(v => v == 0));                       // the new root
         Assert.Equal(Enumerable.Range(100, 9).Select(v => (float)v), rows.Where(r => r[0] != 0).OrderBy(r => r[0]).SelectMany(r => r));
     }

@@ -28,9 +28,9 @@ public class CpuEngineTests
         using var tmp = new TempFolder();
         string file = PlantedTopics.Write(tmp, 800);
         var options = new TrainingOptions { Model = ModelKind.SkipGram, Loss = LossKind.HierarchicalSoftmaxAndNegativeSampling, Dim = 16, Epochs = 2, MinCount = 1, Sample = 1e-2, Threads = 1, Seed = 42 };
-        float[] first = new CpuEngine().Train(options, new CorpusReader([file])).Model.Input;
-        float[] second = new CpuEngine().Train(options, new CorpusReader([file])).Model.Input;
-        float[] otherSeed = new CpuEngine().Train(options with { Seed = 43 }, new CorpusReader([file])).Model.Input;
+        float[] first = new CpuEngine().Train(options, new CorpusReader([file])).Model.InputArray;
+        float[] second = new CpuEngine().Train(options, new CorpusReader([file])).Model.InputArray;
+        float[] otherSeed = new CpuEngine().Train(options with { Seed = 43 }, new CorpusReader([file])).Model.InputArray;
         Assert.Equal(first, second);
         Assert.NotEqual(first, otherSeed);
     }

@@ -47,7 +47,7 @@ public class Word2VecFileTests
     {
         using var tmp = new TempFolder();
         string path = tmp.File("missing-folder/v.txt");
-        Assert.Throws<CorpusException>(() => Word2VecFile.Save(Sample(), path, VectorFormat.Text));
+        Assert.Throws<IOException>(() => Word2VecFile.Save(Sample(), path, VectorFormat.Text));
         Assert.False(File.Exists(path));
 
         // A write that throws half-way keeps the old file and leaves no temporary behind.

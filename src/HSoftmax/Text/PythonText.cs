@@ -1,7 +1,8 @@
+using HSoftmax.Text;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace HSoftmax.Evaluation;
+namespace HSoftmax.Text;
 
 /// <summary>
 /// Python 3.11's <c>str.upper()</c>, <c>str.isspace()</c> and <c>str.split()</c>, so that the evaluators build
@@ -10,7 +11,7 @@ namespace HSoftmax.Evaluation;
 /// unconditional SpecialCasing expansions (ß → SS, ﬁ → FI, ...) and maps ı and ſ to I and S.
 /// Python 3.11 has Unicode 14, so letters given case pairs later (in .NET 10's Unicode data) are left alone.
 /// </summary>
-public static class PythonText
+internal static class PythonText
 {
     /// <summary><c>s.upper()</c> as Python 3.11 computes it.</summary>
     public static string Upper(string s)
