@@ -26,8 +26,8 @@ public sealed record TorchOptions
     public string Device { get; init; } = "auto";
     /// <summary>
     /// Predictions per SGD step (skip-gram pairs or CBOW centre words); 0 picks 4,096 on every device.
-    /// Larger batches train worse, not just differently: on 5M enwiki tokens (skip-gram HS) batch 65,536
-    /// reached 1.6% analogy with row cap 64 and diverged with cap 1,024, against 6.1% at 4,096.
+    /// Larger batches train worse, not just differently: their updates are staler, and a row touched
+    /// thousands of times in one step overshoots (<c>tools/results/design-notes.md</c>).
     /// </summary>
     public int Batch { get; init; }
     /// <summary>Sampled softmax: candidates drawn per step, shared by the batch.</summary>
@@ -64,7 +64,7 @@ public sealed record TorchOptions
 /// the CPU or a CUDA device. The one engine for sampled and full softmax.
 /// </summary>
 /// <remarks>
-/// The host reads and looks up words (<see cref="WordIdStream"/>, overlapping the device); the device
+/// The host reads and looks up words (<see cref="WordIdReader"/>, overlapping the device); the device
 /// receives only word ids and sentence numbers and does subsampling, windowing, the objective and the
 /// updates. Updates are plain SGD with index_add_ on each chunk's shuffled pairs, a row's updates in one
 /// batch summed up to <see cref="TorchOptions.RowCap"/> steps.
@@ -101,7 +101,8 @@ public sealed class TorchEngine : ITrainingEngine
         if (device.type == DeviceType.CPU && _torch.TuneProcess)
         {
             set_num_threads(o.Threads);
-            NativeHeap.KeepFreedMemory();
+            if (!NativeHeap.KeepFreedMemory())
+                _logger.LogInformation("The C heap's settings could not be changed (not glibc?): steps may pay page faults on their large tensors");
         }
         int batch = _torch.Batch > 0 ? _torch.Batch : 4096;
         _logger.LogInformation("TorchSharp engine on {Device}; batch {Batch:N0} predictions per step, row cap {Cap}", _deviceNote, batch,
@@ -203,7 +204,7 @@ public sealed class TorchEngine : ITrainingEngine
             long doneAtStart = _wordsDone, trained = 0, predictions = 0;
             using var lossSum = zeros(1, dtype: ScalarType.Float64, device: device);
             var lastCheck = monitor.Elapsed;
-            using var stream = WordIdStream.ReadEpoch(corpus, plan.Vocabulary, _o.Threads + 2, cancellationToken);
+            using var stream = WordIdReader.ReadEpoch(corpus, plan.Vocabulary, _o.Threads + 2, cancellationToken);
             while (true)
             {
                 var waitStart = monitor.Elapsed;
@@ -260,8 +261,8 @@ public sealed class TorchEngine : ITrainingEngine
         {
             // In corpus order a batch holds each centre word's whole window (the same path or noise rows
             // about 2 x window times) and each context word's neighbours: shuffled across the chunk, a
-            // batch's updates fall on more distinct rows and are less stale. Measured on 5M enwiki tokens
-            // (skip-gram HS, batch 4,096, row cap 64): analogy 5.3% in order, 6.1% shuffled; CPU engine 6.4%.
+            // batch's updates fall on more distinct rows and are less stale, and analogies came out
+            // better (tools/results/design-notes.md).
             var order = randperm(pairs.Count, device: device, generator: generator);
             var contexts = pairs.Contexts.index_select(0, order);
             var centres = pairs.Centres.index_select(0, order);

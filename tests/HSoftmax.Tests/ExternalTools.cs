@@ -19,6 +19,8 @@ public sealed class RequiresToolFactAttribute : FactAttribute
 /// <summary>Finds and runs the outside tools the parity tests compare against.</summary>
 public static class Tools
 {
+    private static readonly string[] SystemBinFolders = ["/usr/bin", "/usr/local/bin"];
+
     public const string Python = "/usr/bin/python3";
     private static readonly Dictionary<string, string?> Cache = new();
 
@@ -53,7 +55,7 @@ public static class Tools
     {
         get
         {
-            foreach (string dir in new[] { "/usr/bin", "/usr/local/bin" }.Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)))
+            foreach (string dir in SystemBinFolders.Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)))
             {
                 string path = Path.Combine(dir, "fasttext");
                 if (File.Exists(path)) return path;

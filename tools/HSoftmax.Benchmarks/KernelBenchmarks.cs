@@ -16,7 +16,7 @@ public unsafe class KernelBenchmarks
     public const int Ops = 4096;
 
     [Params(100, 300)]
-    public int Dim;
+    public int Dim { get; set; }
 
     private float* _hidden, _grad, _rows, _noise;
     private int[] _targets = [];

@@ -75,8 +75,9 @@ internal static partial class AtomicFile
         {
             int fd = OpenFolder(folder, 0 /* O_RDONLY: a folder opens read-only; O_DIRECTORY differs between architectures */);
             if (fd < 0) return;
-            FSync(fd);
-            Close(fd);
+            // Best effort: some file systems refuse fsync on a folder (EINVAL), and the file itself was synced.
+            _ = FSync(fd);
+            _ = Close(fd);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }

@@ -134,7 +134,8 @@ internal sealed unsafe partial class GzipReader : Stream
     {
         if (_z != null)
         {
-            InflateEnd(_z);
+            _ = InflateEnd(_z);  // only fails for a stream already ended or never started: nothing left to free
+
             NativeMemory.Free(_z);
             NativeMemory.Free(_input);
             _z = null;

@@ -138,7 +138,7 @@ internal sealed unsafe class TrainingRun
                 workers[t] = new Worker(this, t, objectives, new FastRandom(_resume?.Workers[t].Random ?? _o.Seed * 0x100000001B3UL + (ulong)t + 1));
 
             // Dealt into at least as many chunks as threads, so that every thread has work even on a small corpus.
-            var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2, streams: Math.Max(_o.Streams, _o.Threads));
+            using var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2, streams: Math.Max(_o.Streams, _o.Threads));
             int first = 1;
             if (_resume is not null)
             {
@@ -205,7 +205,8 @@ internal sealed unsafe class TrainingRun
                 finally { _gate.Release(); }
             }
         }
-        try { reader.Wait(); }
+        // Not the caller's token: the reader stops through the linked one, and must be waited for before the chunks it fills go.
+        try { reader.Wait(CancellationToken.None); }
         catch (AggregateException e) when (e.InnerException is OperationCanceledException) { }
         catch (AggregateException e) { errors.Enqueue(e.InnerException!); }
         if (diverged is not null) throw diverged;

@@ -11,16 +11,14 @@ namespace HSoftmax.Training;
 /// <remarks>
 /// <para><b>Why private copies.</b> Plain Hogwild, as the word2vec tool runs, makes every thread write
 /// the root row about ten times per skip-gram pair. A cache line can change owner only so many times a
-/// second, so the threads queue on it: measured here, two Hogwild threads ran slower than one
-/// (0.59M against 1.3M words/s, enwiki skip-gram HS), and the word2vec tool manages 26k words per
-/// thread per second at 16 threads on a many-core machine.</para>
+/// second, so the threads queue on it: two Hogwild threads ran slower than one, and the word2vec tool
+/// crawls at 16 threads (figures for this remark: <c>tools/results/design-notes.md</c>).</para>
 /// <para><b>Why merges average.</b> Between two of its merges a thread takes thousands of steps on these
 /// rows, enough for each to settle where its own data puts it (the root's accumulated step size
 /// alpha * sigma' * |h|^2 over one merge interval is in the hundreds, measured). Every thread's change is
 /// then the same correction, computed from the same stale start. Adding n of them moves the row n
 /// times too far; the row then oscillates with growing amplitude once n >= 3 (x[k+1] = x[k] - x[k-n+1]
-/// is unstable beyond two), which is what made 16 threads diverge (loss 80-230 against 7.1 on the
-/// bundled corpus). Each change is therefore added with weight 1/n, n being the number of changes
+/// is unstable beyond two), which is what made 16 threads diverge. Each change is therefore added with weight 1/n, n being the number of changes
 /// it is concurrent with: the threads training in this epoch, or, if more, the merges that landed since
 /// this copy was taken, this one included. The first covers the start of an epoch, where all copies
 /// start from the same rows and their first changes should land as their mean (counting merges alone
@@ -30,22 +28,18 @@ namespace HSoftmax.Training;
 /// the merge is a plain sum, whatever the thread count.</para>
 /// <para><b>Why so few rows.</b> Averaging is right only for rows that settle within one interval.
 /// Rows written less often change mostly by new information, which a mean divides by n; summed, they
-/// too oscillate once n is large. With the top 256 or 1,024 nodes averaged, 16 threads lost 1.5 to 5
-/// analogy points on enwiki; with the top 64, 2 to 32 threads give the 1-thread run's vectors. Noise
-/// rows settle less (each is pushed from every context it is drawn against): with the 64 most frequent
-/// words averaged, CBOW with negative sampling ended 2.2% above the 1-thread loss at 16 threads on the
-/// bundled corpus, with 16 words 0.2% below (<c>tools/results/threads.md</c>). Both cuts fall where a
+/// too oscillate once n is large. With the top 64 tree nodes averaged, 2 to 32 threads give the 1-thread
+/// run's vectors; with more, many threads lost analogy points. Noise rows settle less (each is pushed from
+/// every context it is drawn against), so only the 16 most frequent are averaged. Both cuts fall where a
 /// row is written by about 1 in 64 predictions (enwiki); below them, rows stay plain Hogwild.</para>
 /// <para><b>Two threads.</b> A sum of stale changes is stable while at most two are concurrent
 /// (x[k+1] = x[k] - x[k-1] neither grows nor decays), so with exactly two threads the next rows down
 /// are private too, merged as a sum: the 960 tree rows below the averaged 64 and the 240 noise rows
 /// below the averaged 16. Shared, their cache lines went back and forth between the two cores at
-/// every prediction: private, CBOW HS ran 5% faster (paired runs, enwiki), and skip-gram NS 5% with
-/// 1,008 summed noise rows (with the 240 kept, it is level: <c>tools/results/speed-ab.md</c>). The sum
-/// still lets a settled row swing, so the noise rows stop at 256: with 1,024 the skip-gram NS loss
-/// ended 0.8% above the 1-thread run's, with 256 0.5%, with 16 0.1%. With three threads or more the
-/// sum grows unstable (960 summed tree rows under the averaged 64 at 16 threads: loss 3% high), so
-/// those rows are shared.</para>
+/// every prediction; private, they run faster. The sum still lets a settled row swing, which costs loss
+/// the more noise rows are summed, so they stop at 256. With three threads or more the sum grows
+/// unstable, so those rows are shared. (Measurements: <c>tools/results/design-notes.md</c>,
+/// <c>threads.md</c>, <c>speed-ab.md</c>.)</para>
 /// <para>Hot rows are a contiguous id range: the last inner nodes of a Huffman tree are the heaviest
 /// (nodes are created in order of weight), and the first word ids are the most frequent.</para>
 /// </remarks>

@@ -8,7 +8,7 @@ namespace HSoftmax.Training;
 /// The CPU engine (<see cref="CpuEngine"/>) is in this library; the TorchSharp engine is in HSoftmax.Torch.
 /// </summary>
 /// <remarks>
-/// An engine reads the corpus as word ids with <see cref="WordIdStream"/>, reports through
+/// An engine reads the corpus as word ids with <see cref="WordIdReader"/>, reports through
 /// <see cref="TrainingMonitor"/> (progress, divergence, the epoch log and the result) and says what it
 /// trains in <see cref="Capabilities"/>, which <see cref="EngineCapabilities.Check"/> enforces.
 /// </remarks>

@@ -94,12 +94,10 @@ internal sealed class TokenChunk
 /// streams-th sentence of a stretch of about streams x <see cref="ChunkTokens"/> tokens. Corpora come
 /// in order (a Wikipedia dump is article after article), and SGD fits what it saw last. Without the
 /// deal, N threads each on a chunk of consecutive sentences trained on N places of the corpus at once,
-/// so the thread count alone changed the vectors: one epoch of enwiki skip-gram with negative sampling
-/// scored 10.9% on analogies with 1 thread and 12.4-13.0% with 16 or 32, and its loss differed by 1-2%
-/// (<c>tools/results/threads.md</c>). Dealt, every chunk already spans the stretch, at any thread count
+/// so the thread count alone changed the vectors (<c>tools/results/design-notes.md</c>). Dealt, every chunk already spans the stretch, at any thread count
 /// up to the number of streams, and a 1-thread run trains as well as a many-thread one.
 /// </remarks>
-internal sealed class ChunkProducer
+internal sealed class ChunkProducer : IDisposable
 {
     public const int ChunkTokens = 16_384;
 
@@ -124,6 +122,8 @@ internal sealed class ChunkProducer
     public int ChunkCapacity { get; }
 
     public void Recycle(TokenChunk chunk) { chunk.Clear(); _free.Add(chunk); }
+
+    public void Dispose() => _free.Dispose();
 
     /// <summary>Reads one epoch into <paramref name="output"/>, then marks it complete (also on failure).</summary>
     public void ProduceEpoch(BlockingCollection<TokenChunk> output, CancellationToken cancellationToken)

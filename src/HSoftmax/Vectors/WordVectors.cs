@@ -36,7 +36,7 @@ public sealed class WordVectors
     /// <summary>Vectors whose words are an existing table's (the training vocabulary's), shared, not copied.</summary>
     internal WordVectors(Utf8WordTable words, float[] data, int dim)
     {
-        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim));
+        ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
         if ((long)words.Count * dim != data.Length)
             throw new ArgumentException($"{words.Count} words x {dim} dims needs {(long)words.Count * dim} floats, got {data.Length}");
         _words = words;

@@ -171,7 +171,7 @@ public class AnalogyEvaluatorTests
     [Fact]
     public void BundledMsrCsvAndQuestionsWordsLayoutAgree()
     {
-        string? csv = new[] { "/work/shared/data/eval/analogy/msr.csv" }.FirstOrDefault(File.Exists);
+        string? csv = SharedData.Path("eval/analogy/msr.csv");
         string? folder = EvaluationSuite.FindBundledEvalFolder();
         if (csv is null || folder is null) return; // the CSV is not bundled; nothing to compare outside the project machines
         var fromCsv = AnalogySet.Load(csv);

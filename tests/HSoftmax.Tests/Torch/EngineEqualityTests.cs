@@ -118,6 +118,10 @@ public unsafe class EngineEqualityTests
             _ns.RowCap = RowCap;
             return _ns.Compute(hidden, targets, noise);
         }
-        public override void Dispose() => _ns.Dispose();
+        public override void Dispose()
+        {
+            _ns.Dispose();
+            base.Dispose();
+        }
     }
 }

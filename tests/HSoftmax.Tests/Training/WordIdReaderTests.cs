@@ -3,7 +3,7 @@ using HSoftmax.Training;
 
 namespace HSoftmax.Tests.Training;
 
-public class WordIdStreamTests
+public class WordIdReaderTests
 {
     [Fact]
     public void OneEpochIsEveryWordOfTheVocabularyOnceInWholeSentences()
@@ -17,7 +17,7 @@ public class WordIdStreamTests
         var vocabulary = VocabularyBuilder.Build(corpus, 2, null, out _);
         var seen = new long[vocabulary.Count];
         int sentences = 0;
-        using var stream = WordIdStream.ReadEpoch(corpus, vocabulary, depth: 2);
+        using var stream = WordIdReader.ReadEpoch(corpus, vocabulary, depth: 2);
         while (stream.TryTake(out var chunk))
         {
             int begin = 0;
@@ -45,7 +45,7 @@ public class WordIdStreamTests
         string file = tmp.Write("c.txt", string.Concat(Enumerable.Range(0, 40_000).Select(_ => $"a{rnd.Next(50)} b{rnd.Next(50)} c d e f g h i j\n")));
         var corpus = new CorpusReader([file]);
         var vocabulary = VocabularyBuilder.Build(corpus, 1, null, out _);
-        using var stream = new WordIdStream(corpus, vocabulary, 2, (_, _) => throw new InvalidOperationException("look-up failed"), CancellationToken.None);
+        using var stream = new WordIdReader(corpus, vocabulary, 2, (_, _) => throw new InvalidOperationException("look-up failed"), CancellationToken.None);
         var take = Task.Run(() => stream.TryTake(out _));
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => take.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal("look-up failed", e.Message);

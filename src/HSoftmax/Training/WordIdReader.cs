@@ -3,7 +3,7 @@ using HSoftmax.Corpus;
 
 namespace HSoftmax.Training;
 
-/// <summary>A run of whole sentences as word ids, from a <see cref="WordIdStream"/>; give it back with <see cref="WordIdStream.Recycle"/>.</summary>
+/// <summary>A run of whole sentences as word ids, from a <see cref="WordIdReader"/>; give it back with <see cref="WordIdReader.Recycle"/>.</summary>
 public sealed class WordIdChunk
 {
     internal WordIdChunk(TokenChunk tokens) => Tokens = tokens;
@@ -29,7 +29,7 @@ public sealed class WordIdChunk
 /// same order. A stage that fails stops the other, and the error (a corpus error names its file and line)
 /// comes out of <see cref="TryTake"/>; disposing stops both stages and waits for them.
 /// </remarks>
-public sealed class WordIdStream : IDisposable
+public sealed class WordIdReader : IDisposable
 {
     private readonly Vocabulary _vocabulary;
     private readonly ChunkProducer _producer;
@@ -42,11 +42,11 @@ public sealed class WordIdStream : IDisposable
 
     /// <summary>Starts reading one epoch.</summary>
     /// <param name="depth">Chunks each stage may run ahead of the consumer.</param>
-    public static WordIdStream ReadEpoch(CorpusReader corpus, Vocabulary vocabulary, int depth = 4, CancellationToken cancellationToken = default) =>
+    public static WordIdReader ReadEpoch(CorpusReader corpus, Vocabulary vocabulary, int depth = 4, CancellationToken cancellationToken = default) =>
         new(corpus, vocabulary, depth, null, cancellationToken);
 
     /// <param name="lookUp">The look-up stage's work on a chunk; tests give one that fails.</param>
-    internal WordIdStream(CorpusReader corpus, Vocabulary vocabulary, int depth, Action<TokenChunk, Vocabulary>? lookUp, CancellationToken cancellationToken)
+    internal WordIdReader(CorpusReader corpus, Vocabulary vocabulary, int depth, Action<TokenChunk, Vocabulary>? lookUp, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
         _vocabulary = vocabulary;
@@ -113,6 +113,7 @@ public sealed class WordIdStream : IDisposable
         try { Task.WaitAll(_stages); }
         catch (AggregateException) { }  // cancelled; a stage's own error was kept
         _stop.Dispose();
+        _producer.Dispose();
         _read.Dispose();
         _ready.Dispose();
     }
