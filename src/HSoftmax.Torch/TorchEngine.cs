@@ -267,7 +267,7 @@ public sealed class TorchEngine : ITrainingEngine
             var contexts = pairs.Contexts.index_select(0, order);
             var centres = pairs.Centres.index_select(0, order);
             return InBatches(pairs.Count, lossSum, (from, n) =>
-                BatchSteps.SkipGram(input, objective, contexts.narrow(0, from, n), centres.narrow(0, from, n), alpha, owner._torch.RowCap));
+                BatchSteps.SkipGram(input, objective, contexts.narrow(0, from, n), centres.narrow(0, from, n), alpha));
         }
 
         private long TrainCbow(CbowBags bags, float alpha, Tensor lossSum)
@@ -278,7 +278,7 @@ public sealed class TorchEngine : ITrainingEngine
             var centres = bags.Centres.index_select(0, order);
             return InBatches(bags.Count, lossSum, (from, n) =>
                 BatchSteps.Cbow(input, objective, contexts.narrow(0, from, n), mask.narrow(0, from, n), centres.narrow(0, from, n),
-                    _o.CbowMean, alpha, owner._torch.RowCap));
+                    _o.CbowMean, alpha));
         }
 
         /// <summary>Runs <paramref name="step"/> over [from, from + n) slices of <paramref name="count"/> predictions, each in its own dispose scope.</summary>
@@ -297,25 +297,28 @@ public sealed class TorchEngine : ITrainingEngine
     }
 }
 
-/// <summary>One SGD step of each model over a batch: the objective's output rows, then the input rows.</summary>
+/// <summary>
+/// One SGD step of each model over a batch: the objective's output rows, then the input rows, both capped
+/// by the objective's <see cref="TorchObjective.RowCap"/> (the one place the engine sets it).
+/// </summary>
 internal static class BatchSteps
 {
     /// <summary>Skip-gram (word2vec's orientation): each context word's input row predicts its centre word. Returns the loss of each pair.</summary>
-    public static Tensor SkipGram(Tensor input, TorchObjective objective, Tensor contexts, Tensor centres, float alpha, int rowCap)
+    public static Tensor SkipGram(Tensor input, TorchObjective objective, Tensor contexts, Tensor centres, float alpha)
     {
         var hidden = input.index_select(0, contexts);
         var g = objective.Compute(hidden, centres);
         objective.Apply(g, alpha);
         var hiddenGrad = g.HiddenGrad;
-        if (rowCap > 0)
-            hiddenGrad = hiddenGrad * RowCapping.Scale(contexts, null, input.shape[0], rowCap, hiddenGrad.dtype).unsqueeze(1);
+        if (objective.RowCap > 0)
+            hiddenGrad = hiddenGrad * RowCapping.Scale(contexts, null, input.shape[0], objective.RowCap, hiddenGrad.dtype).unsqueeze(1);
         using var step = (-alpha).ToScalar();
         input.index_add_(0, contexts, hiddenGrad, alpha: step);
         return g.Loss;
     }
 
     /// <summary>CBOW: the mean (or sum) of the context rows predicts the centre word. Returns the loss of each centre word.</summary>
-    public static Tensor Cbow(Tensor input, TorchObjective objective, Tensor contexts, Tensor mask, Tensor centres, bool mean, float alpha, int rowCap)
+    public static Tensor Cbow(Tensor input, TorchObjective objective, Tensor contexts, Tensor mask, Tensor centres, bool mean, float alpha)
     {
         long n = contexts.shape[0], dim = input.shape[1];
         var flat = contexts.reshape(-1);
@@ -325,8 +328,8 @@ internal static class BatchSteps
         objective.Apply(g, alpha);
         // Every context word receives the whole gradient, undivided, as in the word2vec tool.
         var perContext = (g.HiddenGrad.unsqueeze(1) * mask.unsqueeze(2)).view(-1, dim);
-        if (rowCap > 0)
-            perContext = perContext * RowCapping.Scale(flat, mask.reshape(-1), input.shape[0], rowCap, perContext.dtype).unsqueeze(1);
+        if (objective.RowCap > 0)
+            perContext = perContext * RowCapping.Scale(flat, mask.reshape(-1), input.shape[0], objective.RowCap, perContext.dtype).unsqueeze(1);
         using var step = (-alpha).ToScalar();
         input.index_add_(0, flat, perContext, alpha: step);
         return g.Loss;

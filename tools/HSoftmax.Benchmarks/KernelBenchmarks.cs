@@ -22,7 +22,6 @@ public unsafe class KernelBenchmarks
     private int[] _targets = [];
     private HuffmanTree _tree = null!;
     private AliasSampler _sampler = null!;
-    private GCHandle[] _pins = [];
     private HierarchicalSoftmax _hs;
     private NegativeSampling _ns;
     private FastRandom _random = new(1);
@@ -42,17 +41,13 @@ public unsafe class KernelBenchmarks
         // Targets drawn by frequency, as in training.
         _targets = Enumerable.Range(0, Ops).Select(_ => _sampler.Sample(ref _random)).ToArray();
 
-        object[] pinned = [_tree.Links, Sigmoid.Table, Sigmoid.LossPositive, Sigmoid.LossNegative, _sampler.Threshold, _sampler.Alias];
-        _pins = pinned.Select(o => GCHandle.Alloc(o, GCHandleType.Pinned)).ToArray();
-        float* sig = (float*)_pins[1].AddrOfPinnedObject(), lp = (float*)_pins[2].AddrOfPinnedObject(), ln = (float*)_pins[3].AddrOfPinnedObject();
-        _hs = new HierarchicalSoftmax(_rows, Dim, (int*)_pins[0].AddrOfPinnedObject(), Words, sig, lp, ln);
-        _ns = new NegativeSampling(_noise, Dim, 5, (uint*)_pins[4].AddrOfPinnedObject(), (int*)_pins[5].AddrOfPinnedObject(), Words, sig, lp, ln);
+        _hs = new HierarchicalSoftmax(new OutputRows(_rows, Dim), Pinned.Pointer(_tree.Links), Words, Sigmoid.Pointers);
+        _ns = new NegativeSampling(new OutputRows(_noise, Dim), 5, AliasTable.Of(_sampler), Sigmoid.Pointers);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var h in _pins) h.Free();
         NativeMemory.AlignedFree(_hidden); NativeMemory.AlignedFree(_grad);
         NativeMemory.AlignedFree(_rows); NativeMemory.AlignedFree(_noise);
     }

@@ -23,8 +23,9 @@ internal sealed class AliasSampler
 
         var scaled = new double[n];
         for (int i = 0; i < n; i++) scaled[i] = weights[i] * n / sum;
-        Threshold = new uint[n];
-        Alias = new int[n];
+        // Pinned: the CPU engine draws through pointers into them.
+        Threshold = Simd.Pinned.Allocate<uint>(n);
+        Alias = Simd.Pinned.Allocate<int>(n);
         var small = new Stack<int>();
         var large = new Stack<int>();
         for (int i = n - 1; i >= 0; i--) (scaled[i] < 1 ? small : large).Push(i);

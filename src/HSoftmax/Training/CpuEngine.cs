@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using HSoftmax.Corpus;
+using HSoftmax.Simd;
 using HSoftmax.Tree;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -95,27 +96,14 @@ internal sealed unsafe class TrainingRun
 
     public void Execute(CancellationToken cancellationToken)
     {
-        var pins = new List<GCHandle>();
-        GCHandle Pin(object o) { var h = GCHandle.Alloc(o, GCHandleType.Pinned); pins.Add(h); return h; }
         var workers = new Worker[_o.Threads];
         try
         {
             var objectives = new ObjectiveSet();
-            float* sig = (float*)Pin(Sigmoid.Table).AddrOfPinnedObject();
-            float* lp = (float*)Pin(Sigmoid.LossPositive).AddrOfPinnedObject();
-            float* ln = (float*)Pin(Sigmoid.LossNegative).AddrOfPinnedObject();
             if (_tree is not null)
-            {
-                objectives.Hs = new HierarchicalSoftmax(Word2VecModel.Pointer(_model.TreeOutputArray), _o.Dim,
-                    (int*)Pin(_tree.Links).AddrOfPinnedObject(), _tree.WordCount,
-                    sig, lp, ln);
-            }
+                objectives.Hs = new HierarchicalSoftmax(new OutputRows(Pinned.Pointer(_model.TreeOutputArray), _o.Dim), Pinned.Pointer(_tree.Links), _tree.WordCount, Sigmoid.Pointers);
             if (_noise is not null)
-            {
-                objectives.Ns = new NegativeSampling(Word2VecModel.Pointer(_model.NoiseOutputArray), _o.Dim, _o.Negative,
-                    (uint*)Pin(_noise.Threshold).AddrOfPinnedObject(), (int*)Pin(_noise.Alias).AddrOfPinnedObject(), _noise.Count,
-                    sig, lp, ln);
-            }
+                objectives.Ns = new NegativeSampling(new OutputRows(Pinned.Pointer(_model.NoiseOutputArray), _o.Dim), _o.Negative, AliasTable.Of(_noise), Sigmoid.Pointers);
             // Private copies of the rows every thread writes most; one thread has nothing to share them with.
             if (_o.Threads > 1)
             {
@@ -125,13 +113,13 @@ internal sealed unsafe class TrainingRun
                 {
                     int averaged = Math.Min(_o.HotTreeRows, tree.InnerNodeCount);
                     int rows = Math.Min(averaged + (pair ? _o.SummedTreeRows : 0), tree.InnerNodeCount);
-                    _hotTree = new SharedHotRows(Word2VecModel.Pointer(_model.TreeOutputArray), tree.InnerNodeCount - rows, rows, _o.Dim, rows - averaged, averaged);
+                    _hotTree = new SharedHotRows(Pinned.Pointer(_model.TreeOutputArray), tree.InnerNodeCount - rows, rows, _o.Dim, rows - averaged, averaged);
                 }
                 if (_noise is not null && _o.HotNoiseRows > 0)
                 {
                     int averaged = Math.Min(_o.HotNoiseRows, _vocabulary.Count);
                     int rows = Math.Min(averaged + (pair ? _o.SummedNoiseRows : 0), _vocabulary.Count);
-                    _hotNoise = new SharedHotRows(Word2VecModel.Pointer(_model.NoiseOutputArray), 0, rows, _o.Dim, 0, averaged);
+                    _hotNoise = new SharedHotRows(Pinned.Pointer(_model.NoiseOutputArray), 0, rows, _o.Dim, 0, averaged);
                 }
             }
             for (int t = 0; t < workers.Length; t++)
@@ -152,7 +140,6 @@ internal sealed unsafe class TrainingRun
         finally
         {
             foreach (var w in workers) w?.Dispose();
-            foreach (var h in pins) h.Free();
         }
     }
 
@@ -415,7 +402,7 @@ internal sealed unsafe class TrainingRun
             chunk.Resolve(run._vocabulary);
             var o = run._o;
             ref var scratch = ref Scratch;
-            float* input = Word2VecModel.Pointer(run._model.InputArray);
+            float* input = Pinned.Pointer(run._model.InputArray);
             int dim = o.Dim, window = o.Window;
             bool skipGram = o.Model == ModelKind.SkipGram;
             float alpha = run.CurrentAlpha(Interlocked.Read(ref run._wordsDone) + scratch.PendingWords);

@@ -25,34 +25,42 @@ internal unsafe interface IObjective
 }
 
 /// <summary>
+/// An output matrix as an objective reads it: row r at <see cref="Rows"/> + r x <see cref="Dim"/>, except
+/// rows <see cref="HotFirst"/> .. HotFirst + HotCount - 1, which a thread may redirect to its private copy
+/// at <see cref="Hot"/> (see SharedHotRows).
+/// </summary>
+internal readonly unsafe struct OutputRows(float* rows, int dim, float* hot = null, int hotFirst = 0, int hotCount = 0)
+{
+    public readonly float* Rows = rows;
+    public readonly int Dim = dim;
+    public readonly float* Hot = hot;
+    public readonly int HotFirst = hotFirst;
+    public readonly int HotCount = hot == null ? 0 : hotCount;
+
+    /// <summary>The same rows with a thread's private copy of the hot ones.</summary>
+    public OutputRows WithHotRows(HotRowCache cache) => new(Rows, Dim, cache.Private, cache.FirstRow, cache.Rows);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsHot(int row) => (uint)(row - HotFirst) < (uint)HotCount;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float* Row(int row) => IsHot(row) ? Hot + (long)(row - HotFirst) * Dim : Rows + (long)row * Dim;
+}
+
+/// <summary>
 /// Hierarchical softmax: P(w | h) is the product of sigmoids along w's Huffman path, so one prediction
 /// costs the word's code length (log V on average) instead of V.
 /// </summary>
 /// <remarks>As the word2vec tool and gensim: a node with |f| >= 6 is skipped (no update).</remarks>
-internal readonly unsafe struct HierarchicalSoftmax : IObjective
+internal readonly unsafe struct HierarchicalSoftmax(OutputRows nodes, int* links, int words, SigmoidTables tables) : IObjective
 {
-    private readonly float* _nodeVectors;  // syn1: one row per inner node
-    private readonly int _dim;
-    private readonly int* _links;          // HuffmanTree.Links: parent << 1 | branch; leaves 0..V-1, inner node j is V + j
-    private readonly int _words;
-    private readonly float* _sigmoid;
-    private readonly float* _lossPositive;
-    private readonly float* _lossNegative;
-    private readonly float* _hotRows;   // this thread's copy of nodes _hotStart.. (see HotRowCache), or null
-    private readonly int _hotStart;
-
-    public HierarchicalSoftmax(float* nodeVectors, int dim, int* links, int words,
-        float* sigmoid, float* lossPositive, float* lossNegative, float* hotRows = null, int hotStart = int.MaxValue)
-    {
-        _nodeVectors = nodeVectors; _dim = dim;
-        _links = links; _words = words;
-        _sigmoid = sigmoid; _lossPositive = lossPositive; _lossNegative = lossNegative;
-        _hotRows = hotRows; _hotStart = hotRows == null ? int.MaxValue : hotStart;
-    }
+    private readonly OutputRows _nodes = nodes;   // syn1: one row per inner node
+    private readonly int* _links = links;         // HuffmanTree.Links: parent << 1 | branch; leaves 0..V-1, inner node j is V + j
+    private readonly int _words = words;
+    private readonly SigmoidTables _tables = tables;
 
     /// <summary>The same objective with the top of the tree redirected to a thread's private rows.</summary>
-    public HierarchicalSoftmax WithHotRows(HotRowCache cache) =>
-        new(_nodeVectors, _dim, _links, _words, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.FirstRow);
+    public HierarchicalSoftmax WithHotRows(HotRowCache cache) => new(_nodes.WithHotRows(cache), _links, _words, _tables);
 
     public void Prefetch(int target)
     {
@@ -60,8 +68,8 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
         for (int link = _links[target]; link >= 0; link = _links[link >> 1])
         {
             int node = (link >> 1) - _words;
-            if (node >= _hotStart) return;  // the rest of the path is the thread's private, cached rows
-            Simd.Prefetch.Row(_nodeVectors + (long)node * _dim, _dim);
+            if (_nodes.IsHot(node)) return;  // the rest of the path is the thread's private, cached rows
+            Simd.Prefetch.Row(_nodes.Rows + (long)node * _nodes.Dim, _nodes.Dim);
         }
     }
 
@@ -69,12 +77,11 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
     {
         float loss = 0;
-        int dim = _dim;
+        int dim = _nodes.Dim;
         // Leaf to root: the order of the node updates does not matter, each uses the same hidden vector.
         for (int link = _links[target]; link >= 0; link = _links[link >> 1])
         {
-            int node = (link >> 1) - _words;
-            float* row = node >= _hotStart ? _hotRows + (long)(node - _hotStart) * dim : _nodeVectors + (long)node * dim;
+            float* row = _nodes.Row((link >> 1) - _words);
             float f = VectorMath.Dot(hidden, row, dim);
             int label = 1 - (link & 1);
             if (f <= -Sigmoid.MaxExp || f >= Sigmoid.MaxExp)
@@ -83,12 +90,22 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
                 continue;
             }
             int i = Sigmoid.Index(f);
-            loss += label == 1 ? _lossPositive[i] : _lossNegative[i];
-            float g = (label - _sigmoid[i]) * alpha;
+            loss += label == 1 ? _tables.LossPositive[i] : _tables.LossNegative[i];
+            float g = (label - _tables.Sigmoid[i]) * alpha;
             VectorMath.UpdateOutput(g, hidden, row, grad, dim);
         }
         return loss;
     }
+}
+
+/// <summary>The noise distribution's alias table as the hot loop reads it (see <see cref="AliasSampler"/>).</summary>
+internal readonly unsafe struct AliasTable(uint* threshold, int* alias, int count)
+{
+    public readonly uint* Threshold = threshold;
+    public readonly int* Alias = alias;
+    public readonly int Count = count;
+
+    public static AliasTable Of(AliasSampler sampler) => new(Simd.Pinned.Pointer(sampler.Threshold), Simd.Pinned.Pointer(sampler.Alias), sampler.Count);
 }
 
 /// <summary>
@@ -96,43 +113,28 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
 /// </summary>
 /// <remarks>As the word2vec tool: f is clipped to [-6, 6] (the update still happens) and a noise draw
 /// equal to the target is skipped.</remarks>
-internal readonly unsafe struct NegativeSampling : IObjective
+internal readonly unsafe struct NegativeSampling(OutputRows rows, int negatives, AliasTable noise, SigmoidTables tables) : IObjective
 {
-    private readonly float* _outputVectors;  // syn1neg: one row per word
-    private readonly int _dim;
-    private readonly int _negatives;
-    private readonly uint* _threshold;
-    private readonly int* _alias;
-    private readonly uint _wordCount;
-    private readonly float* _sigmoid;
-    private readonly float* _lossPositive;
-    private readonly float* _lossNegative;
-    private readonly float* _hotRows;   // this thread's copy of words 0.._hotCount-1 (see HotRowCache), or null
-    private readonly int _hotCount;
-
-    public NegativeSampling(float* outputVectors, int dim, int negatives, uint* threshold, int* alias, int wordCount,
-        float* sigmoid, float* lossPositive, float* lossNegative, float* hotRows = null, int hotCount = 0)
-    {
-        _outputVectors = outputVectors; _dim = dim; _negatives = negatives;
-        _threshold = threshold; _alias = alias; _wordCount = (uint)wordCount;
-        _sigmoid = sigmoid; _lossPositive = lossPositive; _lossNegative = lossNegative;
-        _hotRows = hotRows; _hotCount = hotRows == null ? 0 : hotCount;
-    }
+    private readonly OutputRows _rows = rows;   // syn1neg: one row per word
+    private readonly int _negatives = negatives;
+    private readonly uint* _threshold = noise.Threshold;
+    private readonly int* _alias = noise.Alias;
+    private readonly uint _wordCount = (uint)noise.Count;
+    private readonly SigmoidTables _tables = tables;
 
     /// <summary>The same objective with the most frequent words' rows redirected to a thread's private copy.</summary>
-    public NegativeSampling WithHotRows(HotRowCache cache) =>
-        new(_outputVectors, _dim, _negatives, _threshold, _alias, (int)_wordCount, _sigmoid, _lossPositive, _lossNegative, cache.Private, cache.Rows);
+    public NegativeSampling WithHotRows(HotRowCache cache) => new(_rows.WithHotRows(cache), _negatives, new AliasTable(_threshold, _alias, (int)_wordCount), _tables);
 
     public void Prefetch(int target)
     {
-        if (target >= _hotCount) Simd.Prefetch.Row(_outputVectors + (long)target * _dim, _dim);
+        if (!_rows.IsHot(target)) Simd.Prefetch.Row(_rows.Rows + (long)target * _rows.Dim, _rows.Dim);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
     {
         float loss = 0;
-        int dim = _dim;
+        int dim = _rows.Dim;
         for (int k = 0; k <= _negatives; k++)
         {
             int word, label;
@@ -145,7 +147,7 @@ internal readonly unsafe struct NegativeSampling : IObjective
                 if (word == target) continue;
                 label = 0;
             }
-            float* row = word < _hotCount ? _hotRows + (long)word * dim : _outputVectors + (long)word * dim;
+            float* row = _rows.Row(word);
             float f = VectorMath.Dot(hidden, row, dim);
             float g;
             if (f >= Sigmoid.MaxExp) { g = (label - 1) * alpha; loss += Sigmoid.SaturatedLoss(f, label); }
@@ -153,8 +155,8 @@ internal readonly unsafe struct NegativeSampling : IObjective
             else
             {
                 int i = Sigmoid.Index(f);
-                g = (label - _sigmoid[i]) * alpha;
-                loss += label == 1 ? _lossPositive[i] : _lossNegative[i];
+                g = (label - _tables.Sigmoid[i]) * alpha;
+                loss += label == 1 ? _tables.LossPositive[i] : _tables.LossNegative[i];
             }
             VectorMath.UpdateOutput(g, hidden, row, grad, dim);
         }

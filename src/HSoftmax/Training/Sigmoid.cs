@@ -6,6 +6,14 @@ namespace HSoftmax.Training;
 /// word2vec's sigmoid table: 1000 entries over [-6, 6]. Beside it, tables of the loss of each label,
 /// so the per-epoch loss costs one extra load per node instead of a log.
 /// </summary>
+/// <summary>The sigmoid table and the two loss tables, as the objectives read them.</summary>
+internal readonly unsafe struct SigmoidTables(float* sigmoid, float* lossPositive, float* lossNegative)
+{
+    public readonly float* Sigmoid = sigmoid;
+    public readonly float* LossPositive = lossPositive;
+    public readonly float* LossNegative = lossNegative;
+}
+
 internal static class Sigmoid
 {
     public const float MaxExp = 6f;
@@ -26,9 +34,12 @@ internal static class Sigmoid
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SaturatedLoss(float f, int label) => (label == 1) == (f > 0) ? 0f : Math.Abs(f);
 
+    /// <summary>Pointers to the three tables, which live on the pinned heap.</summary>
+    public static unsafe SigmoidTables Pointers => new(Simd.Pinned.Pointer(Table), Simd.Pinned.Pointer(LossPositive), Simd.Pinned.Pointer(LossNegative));
+
     private static float[] Build(Func<double, double> fn)
     {
-        var table = new float[TableSize + 1];
+        var table = Simd.Pinned.Allocate<float>(TableSize + 1);
         for (int i = 0; i <= TableSize; i++)
             table[i] = (float)fn((i / (double)TableSize * 2 - 1) * MaxExp);
         return table;

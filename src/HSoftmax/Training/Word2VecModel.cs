@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace HSoftmax.Training;
 
 /// <summary>
@@ -60,13 +57,11 @@ public sealed class Word2VecModel
         NoiseOutputArray?.CopyTo(other.NoiseOutputArray!, 0);
     }
 
-    internal static unsafe float* Pointer(float[]? array) =>
-        array is null || array.Length == 0 ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
     private static float[] Allocate(long length)
     {
         if (length > Array.MaxLength)
             throw new InsufficientMemoryException($"a matrix of {length:N0} floats exceeds the {Array.MaxLength:N0}-element array limit; lower the dimension or cap the vocabulary");
-        return GC.AllocateUninitializedArray<float>((int)length, pinned: true);
+        return Simd.Pinned.Allocate<float>((int)length);
     }
 }

@@ -25,7 +25,7 @@ public sealed class HuffmanTree
     private HuffmanTree(int words, int[] links, int maxDepth, double meanDepth)
     {
         WordCount = words;
-        _links = links;
+        _links = Simd.Pinned.Copy<int>(links);  // the CPU engine walks it through a pointer
         MaxDepth = maxDepth;
         WeightedMeanDepth = meanDepth;
     }

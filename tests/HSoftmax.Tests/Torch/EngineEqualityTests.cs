@@ -34,7 +34,7 @@ public unsafe class EngineEqualityTests
         using var outputTensor = tensor(output, [output.Length / Dim, Dim]);
         using var o = objective(outputTensor);
         o.RowCap = 1;  // the strictest cap: with one pair it is still plain SGD
-        BatchSteps.SkipGram(inputTensor, o, tensor(new long[] { Context }), tensor(new long[] { Centre }), Alpha, rowCap: 1);
+        BatchSteps.SkipGram(inputTensor, o, tensor(new long[] { Context }), tensor(new long[] { Centre }), Alpha);
         return (inputTensor.data<float>().ToArray(), outputTensor.data<float>().ToArray());
     }
 
@@ -63,10 +63,10 @@ public unsafe class EngineEqualityTests
         var links = tree.Links;
         float[] grad = new float[Dim];
         var random = new FastRandom(1);
-        fixed (float* pIn = cpuInput, pOut = cpuOutput, pGrad = grad, sig = Sigmoid.Table, lp = Sigmoid.LossPositive, ln = Sigmoid.LossNegative)
+        fixed (float* pIn = cpuInput, pOut = cpuOutput, pGrad = grad)
         fixed (int* pLinks = links)
         {
-            var hs = new HierarchicalSoftmax(pOut, Dim, pLinks, Counts.Length, sig, lp, ln);
+            var hs = new HierarchicalSoftmax(new OutputRows(pOut, Dim), pLinks, Counts.Length, Sigmoid.Pointers);
             hs.Step(pIn + Context * Dim, Centre, Alpha, pGrad, ref random);
             VectorMath.Axpy(1f, pGrad, pIn + Context * Dim, Dim);
         }
@@ -95,11 +95,11 @@ public unsafe class EngineEqualityTests
 
         float[] cpuInput = (float[])input.Clone(), cpuOutput = (float[])output.Clone();
         float[] grad = new float[Dim];
-        fixed (float* pIn = cpuInput, pOut = cpuOutput, pGrad = grad, sig = Sigmoid.Table, lp = Sigmoid.LossPositive, ln = Sigmoid.LossNegative)
+        fixed (float* pIn = cpuInput, pOut = cpuOutput, pGrad = grad)
         fixed (uint* threshold = noise.Threshold)
         fixed (int* alias = noise.Alias)
         {
-            var ns = new NegativeSampling(pOut, Dim, negatives, threshold, alias, noise.Count, sig, lp, ln);
+            var ns = new NegativeSampling(new OutputRows(pOut, Dim), negatives, new AliasTable(threshold, alias, noise.Count), Sigmoid.Pointers);
             ns.Step(pIn + Context * Dim, Centre, Alpha, pGrad, ref random);
             VectorMath.Axpy(1f, pGrad, pIn + Context * Dim, Dim);
         }

@@ -57,10 +57,10 @@ public unsafe class ObjectiveTests
         var links = tree.Links;
         float loss;
         var random = new FastRandom(1);
-        fixed (float* pNodes = nodes, pHidden = hidden, pGrad = grad, sig = Sigmoid.Table, lp = Sigmoid.LossPositive, ln = Sigmoid.LossNegative)
+        fixed (float* pNodes = nodes, pHidden = hidden, pGrad = grad)
         fixed (int* pLinks = links)
         {
-            var hs = new HierarchicalSoftmax(pNodes, Dim, pLinks, counts.Length, sig, lp, ln);
+            var hs = new HierarchicalSoftmax(new OutputRows(pNodes, Dim), pLinks, counts.Length, Sigmoid.Pointers);
             loss = hs.Step(pHidden, target, Alpha, pGrad, ref random);
         }
 
@@ -106,11 +106,11 @@ public unsafe class ObjectiveTests
         float[] grad = new float[Dim];
         float loss;
         var random = new FastRandom(99);
-        fixed (float* pOut = output, pHidden = hidden, pGrad = grad, sig = Sigmoid.Table, lp = Sigmoid.LossPositive, ln = Sigmoid.LossNegative)
+        fixed (float* pOut = output, pHidden = hidden, pGrad = grad)
         fixed (uint* threshold = sampler.Threshold)
         fixed (int* alias = sampler.Alias)
         {
-            var ns = new NegativeSampling(pOut, Dim, negatives, threshold, alias, counts.Length, sig, lp, ln);
+            var ns = new NegativeSampling(new OutputRows(pOut, Dim), negatives, new AliasTable(threshold, alias, counts.Length), Sigmoid.Pointers);
             loss = ns.Step(pHidden, target, Alpha, pGrad, ref random);
         }
         for (int i = 0; i < Dim; i++) Assert.Equal(refGrad[i], grad[i], 2e-6);
