@@ -30,7 +30,7 @@ public sealed class Vocabulary
         {
             if (count > previous) throw new ArgumentException($"counts must be sorted descending: '{word}' {count} after {previous}");
             if (count < 1) throw new ArgumentException($"count of '{word}' must be positive");
-            if (string.IsNullOrEmpty(word) || word.Any(char.IsWhiteSpace))
+            if (string.IsNullOrEmpty(word) || word.AsSpan().IndexOfAny(TokenSeparatorValues) >= 0)
                 throw new ArgumentException($"'{word}' is not a word: empty or holds whitespace");
             table.GetOrAdd(Encoding.UTF8.GetBytes(word), out bool added);
             if (!added) throw new ArgumentException($"'{word}' appears twice");
@@ -121,7 +121,7 @@ public sealed class Vocabulary
             lineNo++;
             string line = raw.TrimEnd('\r');
             if (line.Length == 0) continue;
-            string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] parts = line.Split(TokenSeparators, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long count) || count < 1)
                 throw new CorpusException($"{path}:{lineNo}: expected 'word count', got '{Truncate(line)}'");
             if (count > previous)
@@ -136,6 +136,10 @@ public sealed class Vocabulary
             throw new CorpusException($"{path}: no word with count >= {minCount}");
         return FromSorted(entries);
     }
+
+    /// <summary>What the corpus reader cuts tokens at (ASCII whitespace and NUL), so a word never holds one.</summary>
+    private static readonly char[] TokenSeparators = [' ', '\t', '\n', '\r', '\v', '\f', '\0'];
+    private static readonly System.Buffers.SearchValues<char> TokenSeparatorValues = System.Buffers.SearchValues.Create(TokenSeparators);
 
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }

@@ -74,4 +74,20 @@ public class VocabularyTests
         var e = Assert.Throws<CorpusException>(() => Vocabulary.Load(path));
         Assert.StartsWith($"{path}:2:", e.Message);
     }
+
+    [Fact]
+    public void AVocabularyLineWithATabIsAnErrorNamingTheLine()
+    {
+        // The corpus reader cuts tokens at tabs too, so "w<TAB>x 5" is two words and a count, not a word:
+        // it was an ArgumentException (found by MalformedInputProperties, seed 6TWqj-bbLOh2).
+        using var tmp = new TempFolder();
+        string path = tmp.Write("v.txt", "a 9\nw\tY16 5\n");
+        var e = Assert.Throws<CorpusException>(() => Vocabulary.Load(path));
+        Assert.StartsWith($"{path}:2: expected 'word count'", e.Message);
+        // A word that holds a separator the reader would never make is refused by FromSorted too.
+        Assert.Throws<ArgumentException>(() => Vocabulary.FromSorted([("a\vb", 2)]));
+        // Other Unicode spaces are inside tokens, as the reader leaves them: such a word round-trips.
+        var v = Vocabulary.FromSorted([("a\u00a0b", 2)]);
+        Assert.Equal("a\u00a0b", v.GetWord(0));
+    }
 }
