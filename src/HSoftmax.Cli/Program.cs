@@ -25,6 +25,7 @@ internal static class Program
         root.Subcommands.Add(EvalCommands.Nearest());
         root.Subcommands.Add(EvalCommands.Analogy());
         root.Subcommands.Add(EvalCommands.Similarity());
+        root.Subcommands.Add(DoctorCommand.Create());
         root.SetAction((parse, cancel) =>
         {
             // The demo: CBOW with hierarchical softmax, so the Huffman tree (the product's namesake) shows, and

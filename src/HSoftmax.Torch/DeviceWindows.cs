@@ -28,9 +28,9 @@ internal sealed class DeviceWindows : IDisposable
     private readonly Tensor _keep;     // [V] probability of keeping a word
     private readonly Tensor _offsets;  // [2 window]: -window..-1, 1..window
     private readonly int _window;
-    private readonly Generator _generator;
+    private readonly Generator? _generator;
 
-    public DeviceWindows(double[] keepProbability, int window, Generator generator, Device device)
+    public DeviceWindows(double[] keepProbability, int window, Generator? generator, Device device)
     {
         _keep = tensor(keepProbability, device: device);
         var offsets = new long[2 * window];

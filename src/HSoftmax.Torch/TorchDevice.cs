@@ -36,6 +36,27 @@ internal static class TorchDevice
         throw new InvalidOptionException(nameof(TorchOptions.Device), $"must be cpu, cuda, cuda:N or auto, got '{name}'");
     }
 
+    /// <summary>
+    /// The random generator the engine's ops draw from: a seeded one of its own on the CPU; null on CUDA,
+    /// where the ops draw from the device's default generator, seeded here only when the caller lets the
+    /// engine change process-wide state (<see cref="TorchOptions.TuneProcess"/>).
+    /// </summary>
+    /// <remarks>
+    /// TorchSharp 0.107 makes every Generator on the CPU, whatever device it is given (THSGenerator_new
+    /// ignores it). Given to an op on CUDA, libtorch throws "Expected a 'cuda' device type for generator
+    /// but found 'cpu'" inside TorchSharp's native wrapper, which catches it but returns its uninitialised
+    /// tensor handle instead of null; the managed side does not see the error, and the next op on that
+    /// tensor dereferences garbage. That was the engine's segfault on CUDA (issue 12): the first op after
+    /// the subsampling draw is its <c>u &lt; keep</c>, and the backtrace ended in THSTensor_lt.
+    /// A CUDA run is not bit-repeatable in any case: index_add_ adds with atomics in no fixed order.
+    /// </remarks>
+    internal static torch.Generator? CreateGenerator(torch.Device device, ulong seed, bool seedDeviceDefault)
+    {
+        if (device.type == DeviceType.CPU) return new torch.Generator(seed, device);
+        if (seedDeviceDefault && device.type == DeviceType.CUDA) torch.cuda.manual_seed((long)seed);
+        return null;
+    }
+
     /// <summary>The first call into libtorch: where the native library cannot be loaded, says so in one line.</summary>
     private static bool CudaAvailable()
     {

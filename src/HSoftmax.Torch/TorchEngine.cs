@@ -89,6 +89,12 @@ public sealed class TorchEngine : ITrainingEngine
     public EngineCapabilities Capabilities { get; } = new("torch",
         [LossKind.HierarchicalSoftmax, LossKind.NegativeSampling, LossKind.SampledSoftmax, LossKind.Softmax], Resumes: false);
 
+    /// <summary>
+    /// Draws from the device's default generator even on the CPU, as every CUDA run does (see
+    /// TorchDevice.CreateGenerator): the tests run the CUDA path's arithmetic with it.
+    /// </summary>
+    internal bool DeviceDefaultGenerator { get; init; }
+
     /// <summary>Called after every step with the number of steps so far (tests watch memory with it).</summary>
     internal Action<long>? StepObserver { get; init; }
 
@@ -104,6 +110,9 @@ public sealed class TorchEngine : ITrainingEngine
             if (!NativeHeap.KeepFreedMemory())
                 _logger.LogInformation("The C heap's settings could not be changed (not glibc?): steps may pay page faults on their large tensors");
         }
+        var libtorch = LibTorchInfo.Read();
+        _logger.LogInformation("libtorch {Version} at {Path}", libtorch.LoadedVersion ?? "(version unknown)", libtorch.LoadedPath ?? "?");
+        if (libtorch.Mismatch is { } mismatch) _logger.LogWarning("{Mismatch}", mismatch);
         int batch = _torch.Batch > 0 ? _torch.Batch : 4096;
         _logger.LogInformation("TorchSharp engine on {Device}; batch {Batch:N0} predictions per step, row cap {Cap}", _deviceNote, batch,
             _torch.RowCap == 0 ? "none" : _torch.RowCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -130,7 +139,7 @@ public sealed class TorchEngine : ITrainingEngine
         var model = plan.CreateModel();
         var inputRows = ArrayOf(model.Input);
         var outputRows = ArrayOf(hs ? model.TreeOutput : model.NoiseOutput);
-        using var generator = new Generator(o.Seed, device);
+        using var generator = DeviceDefaultGenerator ? null : TorchDevice.CreateGenerator(device, o.Seed, seedDeviceDefault: _torch.TuneProcess);
         using var noGrad = no_grad();
         using var input = tensor(inputRows, [vocabulary.Count, o.Dim], device: device);
         using var output = tensor(outputRows, [outputRows.Length / o.Dim, o.Dim], device: device);
@@ -148,7 +157,7 @@ public sealed class TorchEngine : ITrainingEngine
         return monitor.Finish(model);
     }
 
-    internal static TorchObjective CreateObjective(TrainingPlan plan, TorchOptions t, Tensor output, Generator generator, Device device)
+    internal static TorchObjective CreateObjective(TrainingPlan plan, TorchOptions t, Tensor output, Generator? generator, Device device)
     {
         var o = plan.Options;
         return o.Loss switch
@@ -175,7 +184,7 @@ public sealed class TorchEngine : ITrainingEngine
     }
 
     /// <summary>The array behind a model's matrix: TorchSharp copies from and to whole arrays.</summary>
-    private static float[] ArrayOf(Memory<float> rows) =>
+    internal static float[] ArrayOf(Memory<float> rows) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray<float>(rows, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array : throw new InvalidOperationException("a model's matrix is not a whole array");
 
@@ -189,7 +198,7 @@ public sealed class TorchEngine : ITrainingEngine
 
     /// <summary>One training run's loop: host stages, device steps, progress.</summary>
     private sealed class Run(TorchEngine owner, TrainingPlan plan, TrainingMonitor monitor, Tensor input, TorchObjective objective, DeviceWindows windows,
-        int batch, Device device, Generator generator)
+        int batch, Device device, Generator? generator)
     {
         private readonly TrainingOptions _o = plan.Options;
         private long _wordsDone;

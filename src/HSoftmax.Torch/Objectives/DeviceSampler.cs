@@ -11,9 +11,9 @@ internal sealed class DeviceSampler : IDisposable
 {
     private readonly Tensor _keep;   // [V] float64 probability of keeping the column
     private readonly Tensor _alias;  // [V] int64
-    private readonly Generator _generator;
+    private readonly Generator? _generator;
 
-    public DeviceSampler(NoiseDistribution sampler, Generator generator, Device device)
+    public DeviceSampler(NoiseDistribution sampler, Generator? generator, Device device)
     {
         var keep = new double[sampler.Count];
         var alias = new long[sampler.Count];

@@ -40,11 +40,11 @@ internal sealed class SampledSoftmaxLoss : TorchObjective
 {
     private readonly int _samples;
     private readonly DeviceSampler? _unigram;
-    private readonly Generator _generator;
+    private readonly Generator? _generator;
     private readonly Tensor _logQ;  // [V] log Q(w)
 
     public SampledSoftmaxLoss(Tensor output, int samples, SampledProposal proposal, DeviceSampler? unigram, ReadOnlySpan<long> counts,
-        double exponent, Generator generator) : base(output)
+        double exponent, Generator? generator) : base(output)
     {
         _samples = samples;
         _generator = generator;

@@ -1,0 +1,164 @@
+#!/bin/sh
+# One command that shows whether HSoftmax's GPU engine works on a CUDA machine, and how fast it is there.
+#
+#   tools/gpu_check.sh pack [PAYLOAD] [--corpus FILE] [--tokens N]
+#       Here, with the .NET SDK: a self-contained publish without libtorch (-p:HSoftmaxLibTorch=none) and a
+#       corpus (the first N tokens of FILE, default the bundled corpus), packed with xz; refuses over 60 MB.
+#   tools/gpu_check.sh run PAYLOAD [--device cuda|cpu] [--libtorch DIR]
+#       There, with PyTorch and no .NET: unpacks, runs 'hsoftmax doctor', then skip-gram with hs, ns and
+#       sampled softmax for 1 epoch with evaluation on the device, sampling GPU utilisation, and the CPU
+#       engine with hs and ns on the same machine; ends with one table.
+#   tools/gpu_check.sh --device cpu [--corpus FILE] [--tokens N]
+#       Both, here, on the CPU (libtorch from the NuGet cache): the script's own end-to-end test.
+#
+# libtorch comes from an installed PyTorch (python3 -c 'import torch'), or --libtorch DIR, or
+# HSOFTMAX_LIBTORCH. Plain POSIX sh and awk; every step has its own timeout.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MAX_PAYLOAD_MB=60
+STEP_TIMEOUT=${GPU_CHECK_STEP_TIMEOUT:-150}
+
+say() { printf '%s\n' "gpu_check: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+pack() {
+  payload=$1 corpus=$2 tokens=$3
+  command -v dotnet >/dev/null || die "pack needs the .NET SDK (run 'pack' on the development machine)"
+  stage=$(mktemp -d)
+  trap 'rm -rf "$stage"' EXIT
+  say "publishing (self-contained, no libtorch package)"
+  dotnet publish "$ROOT/src/HSoftmax.Cli" -c Release -r linux-x64 --self-contained \
+    -p:HSoftmaxLibTorch=none -p:UseAppHost=true -o "$stage/app" -v q -nologo >/dev/null
+  say "corpus: first $tokens tokens of $corpus"
+  case "$corpus" in
+    *.gz) gzip -dc "$corpus" ;;
+    *) cat "$corpus" ;;
+  esac | awk -v max="$tokens" '{ n += NF; print; if (n >= max) exit }' > "$stage/corpus.txt"
+  tar -C "$stage" -cf - app corpus.txt | xz -6 -T0 > "$payload"
+  rm -rf "$stage"
+  trap - EXIT
+  mb=$(( $(wc -c < "$payload") / 1048576 ))
+  [ "$mb" -le "$MAX_PAYLOAD_MB" ] || die "$payload is $mb MB, over $MAX_PAYLOAD_MB MB: pack fewer tokens"
+  say "packed $payload ($mb MB)"
+}
+
+# Runs one step under its own timeout; its output goes to $work/$1.log; returns its exit status.
+step() {
+  name=$1; shift
+  say "$name"
+  rc=0
+  timeout "$STEP_TIMEOUT" "$@" > "$work/$name.log" 2>&1 || rc=$?
+  [ "$rc" -eq 124 ] && say "$name: timed out after $STEP_TIMEOUT s"
+  return "$rc"
+}
+
+# words/s, loss, analogy, WS-353 from a train log (the summary and the evaluation table).
+figures() {
+  awk '
+    /^Training / { for (i = 1; i <= NF; i++) if ($i == "words/s") { w = $(i - 1) } }
+    /^Epoch /    { for (i = 1; i <= NF; i++) if ($i == "loss") { l = $(i + 1) } }
+    $1 == "questions-words.txt" && a == "" { a = $4 }
+    $1 == "EN-WS-353-ALL.txt" && s == "" { s = $4 }
+    END { printf "%s|%s|%s|%s\n", (w == "" ? "-" : w), (l == "" ? "-" : l), (a == "" ? "-" : a), (s == "" ? "-" : s) }
+  ' "$1"
+}
+
+run() {
+  payload=$1 device=$2 libtorch=$3
+  work=$(mktemp -d)
+  say "unpacking $payload into $work"
+  xz -dc "$payload" | tar -C "$work" -xf -
+  if [ -z "$libtorch" ]; then
+    libtorch=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null) || libtorch=""
+  fi
+  [ -n "$libtorch" ] && [ -f "$libtorch/libtorch_cpu.so" ] || die "no libtorch: install PyTorch, or give --libtorch DIR (the folder with libtorch_cpu.so)"
+  LD_LIBRARY_PATH="$libtorch${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export LD_LIBRARY_PATH
+  app="$work/app/HSoftmax.Cli"
+  corpus="$work/corpus.txt"
+  tokens=$(awk '{ n += NF } END { print n }' "$corpus")
+  say "libtorch from $libtorch; corpus $tokens tokens; device $device"
+
+  if ! step doctor "$app" doctor --device "$device"; then
+    cat "$work/doctor.log" >&2
+    die "doctor failed: the engine would fail the same way (its last line above names the operation)"
+  fi
+  cat "$work/doctor.log"
+
+  common="--model skipgram --epochs 1 --sample 1e-4 --dim 100 --window 5 --min-count 5 --seed 1 --eval true --input $corpus --format binary"
+  rows=""
+  for loss in hs ns sampled; do
+    util="-"
+    sampler=""
+    if [ "$device" != cpu ] && command -v nvidia-smi >/dev/null; then
+      nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 500 > "$work/util-$loss.txt" 2>/dev/null &
+      sampler=$!
+    fi
+    rc=0
+    # shellcheck disable=SC2086
+    step "torch-$loss" "$app" train --engine torch --device "$device" --loss "$loss" --output "$work/torch-$loss.bin" $common || rc=$?
+    if [ -n "$sampler" ]; then
+      kill "$sampler" 2>/dev/null || true
+      wait "$sampler" 2>/dev/null || true
+      util=$(awk '$1 ~ /^[0-9]+$/ { s += $1; n++ } END { if (n) printf "%d%%", s / n; else print "-" }' "$work/util-$loss.txt")
+    fi
+    if [ "$rc" -eq 0 ]; then rows="$rows
+torch $device|sg-$loss|$(figures "$work/torch-$loss.log")|$util"
+    else
+      tail -n 3 "$work/torch-$loss.log" >&2
+      rows="$rows
+torch $device|sg-$loss|FAILED (exit $rc)|-|-|-|-"
+    fi
+  done
+  for loss in hs ns; do
+    rc=0
+    # shellcheck disable=SC2086
+    step "cpu-$loss" "$app" train --engine cpu --loss "$loss" --output "$work/cpu-$loss.bin" $common || rc=$?
+    if [ "$rc" -eq 0 ]; then rows="$rows
+cpu engine|sg-$loss|$(figures "$work/cpu-$loss.log")|-"
+    else rows="$rows
+cpu engine|sg-$loss|FAILED (exit $rc)|-|-|-|-"
+    fi
+  done
+
+  echo
+  echo "| engine | model | words/s | loss | analogy | WS-353 | GPU util |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  printf '%s\n' "$rows" | awk -F'|' 'NF >= 7 { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'
+  echo
+  rm -rf "$work/app" "$work"/*.bin  # the unpacked build and the vectors; the logs stay
+  echo "corpus: $tokens tokens; $(nproc) cores; logs in $work"
+  if printf '%s\n' "$rows" | grep -q FAILED; then return 1; fi
+}
+
+cmd=${1:-}
+device=cuda corpus="$ROOT/corpora/eltec12-paragraphs.txt" tokens=5000000 libtorch=${HSOFTMAX_LIBTORCH:-} payload=""
+case "$cmd" in
+  pack|run) shift ;;
+  --device) cmd=local ;;
+  *) echo "usage: $0 pack [PAYLOAD] [--corpus FILE] [--tokens N] | run PAYLOAD [--device cuda|cpu] [--libtorch DIR] | --device cpu [--corpus FILE] [--tokens N]" >&2; exit 2 ;;
+esac
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) device=$2; shift 2 ;;
+    --corpus) corpus=$2; shift 2 ;;
+    --tokens) tokens=$2; shift 2 ;;
+    --libtorch) libtorch=$2; shift 2 ;;
+    -*) die "unknown option $1" ;;
+    *) payload=$1; shift ;;
+  esac
+done
+case "$cmd" in
+  pack) pack "${payload:-$ROOT/gpu-check.tar.xz}" "$corpus" "$tokens" ;;
+  run) [ -n "$payload" ] || die "run: give the payload made by 'pack'"; run "$payload" "$device" "$libtorch" ;;
+  local)
+    if [ -z "$libtorch" ]; then
+      libtorch=$(ls -d "$HOME"/.nuget/packages/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native 2>/dev/null | tail -n 1) || true
+    fi
+    payload=$(mktemp -u).tar.xz
+    pack "$payload" "$corpus" "$tokens"
+    rc=0
+    run "$payload" "$device" "$libtorch" || rc=$?
+    rm -f "$payload"
+    exit "$rc" ;;
+esac
