@@ -33,8 +33,9 @@ internal static unsafe class VectorMath
                 acc = Vector256.FusedMultiplyAdd(Vector256.Load(x + i), Vector256.Load(y + i), acc);
             sum = Vector256.Sum(acc);
         }
-        else if (Vector128.IsHardwareAccelerated && n >= Vector128<float>.Count)
+        else if (!Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && n >= Vector128<float>.Count)
         {
+            // ARM64's width; a constant false on x64, so the branch costs nothing there.
             var acc = Vector128<float>.Zero;
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
                 acc = Vector128.FusedMultiplyAdd(Vector128.Load(x + i), Vector128.Load(y + i), acc);
@@ -96,11 +97,8 @@ internal static unsafe class VectorMath
             var va = Vector128.Create(a);
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count) TOperator.Invoke(va, x + i, y + i, z + i);
         }
-        if (Vector256.IsHardwareAccelerated && i <= n - Vector256<float>.Count)
-        {
-            TOperator.Invoke(Vector256.Create(a), x + i, y + i, z + i);
-            i += Vector256<float>.Count;
-        }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count) TOperator.Invoke(Vector256.Create(a), x + i, y + i, z + i);
         if (Vector128.IsHardwareAccelerated && i <= n - Vector128<float>.Count)
         {
             TOperator.Invoke(Vector128.Create(a), x + i, y + i, z + i);
@@ -112,24 +110,33 @@ internal static unsafe class VectorMath
     /// <summary>y = a * x + y.</summary>
     private readonly struct MultiplyAdd : IRowOperator
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector512<float> a, float* x, float* y, float* z) => Vector512.FusedMultiplyAdd(a, Vector512.Load(x), Vector512.Load(y)).Store(y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector256<float> a, float* x, float* y, float* z) => Vector256.FusedMultiplyAdd(a, Vector256.Load(x), Vector256.Load(y)).Store(y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector128<float> a, float* x, float* y, float* z) => Vector128.FusedMultiplyAdd(a, Vector128.Load(x), Vector128.Load(y)).Store(y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(float a, float* x, float* y, float* z) => *y += a * *x;
     }
 
     /// <summary>y = a * y.</summary>
     private readonly struct Multiply : IRowOperator
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector512<float> a, float* x, float* y, float* z) => (a * Vector512.Load(y)).Store(y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector256<float> a, float* x, float* y, float* z) => (a * Vector256.Load(y)).Store(y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector128<float> a, float* x, float* y, float* z) => (a * Vector128.Load(y)).Store(y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(float a, float* x, float* y, float* z) => *y *= a;
     }
 
     /// <summary>z += a * y (the gradient, from the output row before its update); y += a * x (the output row).</summary>
     private readonly struct OutputUpdate : IRowOperator
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector512<float> a, float* x, float* y, float* z)
         {
             var o = Vector512.Load(y);
@@ -137,6 +144,7 @@ internal static unsafe class VectorMath
             Vector512.FusedMultiplyAdd(a, Vector512.Load(x), o).Store(y);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector256<float> a, float* x, float* y, float* z)
         {
             var o = Vector256.Load(y);
@@ -144,6 +152,7 @@ internal static unsafe class VectorMath
             Vector256.FusedMultiplyAdd(a, Vector256.Load(x), o).Store(y);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector128<float> a, float* x, float* y, float* z)
         {
             var o = Vector128.Load(y);
@@ -151,6 +160,7 @@ internal static unsafe class VectorMath
             Vector128.FusedMultiplyAdd(a, Vector128.Load(x), o).Store(y);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(float a, float* x, float* y, float* z)
         {
             float o = *y;

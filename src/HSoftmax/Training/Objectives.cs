@@ -39,12 +39,6 @@ internal readonly unsafe struct OutputRows(float* rows, int dim, float* hot = nu
 
     /// <summary>The same rows with a thread's private copy of the hot ones.</summary>
     public OutputRows WithHotRows(HotRowCache cache) => new(Rows, Dim, cache.Private, cache.FirstRow, cache.Rows);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsHot(int row) => (uint)(row - HotFirst) < (uint)HotCount;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float* Row(int row) => IsHot(row) ? Hot + (long)(row - HotFirst) * Dim : Rows + (long)row * Dim;
 }
 
 /// <summary>
@@ -52,15 +46,33 @@ internal readonly unsafe struct OutputRows(float* rows, int dim, float* hot = nu
 /// costs the word's code length (log V on average) instead of V.
 /// </summary>
 /// <remarks>As the word2vec tool and gensim: a node with |f| >= 6 is skipped (no update).</remarks>
-internal readonly unsafe struct HierarchicalSoftmax(OutputRows nodes, int* links, int words, SigmoidTables tables) : IObjective
+internal readonly unsafe struct HierarchicalSoftmax : IObjective
 {
-    private readonly OutputRows _nodes = nodes;   // syn1: one row per inner node
-    private readonly int* _links = links;         // HuffmanTree.Links: parent << 1 | branch; leaves 0..V-1, inner node j is V + j
-    private readonly int _words = words;
-    private readonly SigmoidTables _tables = tables;
+    // Flat fields, read in Step as the word2vec tool reads its globals: copying them to locals, or reading
+    // them through the OutputRows struct, cost 5-8% (more registers live, spills in CBOW's loop;
+    // tools/results/speed-ab.md).
+    private readonly float* _nodeVectors;  // syn1: one row per inner node
+    private readonly int _dim;
+    private readonly int* _links;          // HuffmanTree.Links: parent << 1 | branch; leaves 0..V-1, inner node j is V + j
+    private readonly int _words;
+    private readonly float* _sigmoid;
+    private readonly float* _lossPositive;
+    private readonly float* _lossNegative;
+    private readonly float* _hotRows;      // this thread's copy of nodes _hotStart.. (see HotRowCache), or null
+    private readonly int _hotStart;
+
+    /// <param name="nodes">The tree's rows; its hot range, if any, must run to the last node (the top of the tree).</param>
+    public HierarchicalSoftmax(OutputRows nodes, int* links, int words, SigmoidTables tables)
+    {
+        _nodeVectors = nodes.Rows; _dim = nodes.Dim;
+        _links = links; _words = words;
+        _sigmoid = tables.Sigmoid; _lossPositive = tables.LossPositive; _lossNegative = tables.LossNegative;
+        _hotRows = nodes.Hot; _hotStart = nodes.HotCount == 0 ? int.MaxValue : nodes.HotFirst;
+    }
 
     /// <summary>The same objective with the top of the tree redirected to a thread's private rows.</summary>
-    public HierarchicalSoftmax WithHotRows(HotRowCache cache) => new(_nodes.WithHotRows(cache), _links, _words, _tables);
+    public HierarchicalSoftmax WithHotRows(HotRowCache cache) =>
+        new(new OutputRows(_nodeVectors, _dim).WithHotRows(cache), _links, _words, new SigmoidTables(_sigmoid, _lossPositive, _lossNegative));
 
     public void Prefetch(int target)
     {
@@ -68,8 +80,8 @@ internal readonly unsafe struct HierarchicalSoftmax(OutputRows nodes, int* links
         for (int link = _links[target]; link >= 0; link = _links[link >> 1])
         {
             int node = (link >> 1) - _words;
-            if (_nodes.IsHot(node)) return;  // the rest of the path is the thread's private, cached rows
-            Simd.Prefetch.Row(_nodes.Rows + (long)node * _nodes.Dim, _nodes.Dim);
+            if (node >= _hotStart) return;  // the rest of the path is the thread's private, cached rows
+            Simd.Prefetch.Row(_nodeVectors + (long)node * _dim, _dim);
         }
     }
 
@@ -77,11 +89,12 @@ internal readonly unsafe struct HierarchicalSoftmax(OutputRows nodes, int* links
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
     {
         float loss = 0;
-        int dim = _nodes.Dim;
+        int dim = _dim;
         // Leaf to root: the order of the node updates does not matter, each uses the same hidden vector.
         for (int link = _links[target]; link >= 0; link = _links[link >> 1])
         {
-            float* row = _nodes.Row((link >> 1) - _words);
+            int node = (link >> 1) - _words;
+            float* row = node >= _hotStart ? _hotRows + (long)(node - _hotStart) * dim : _nodeVectors + (long)node * dim;
             float f = VectorMath.Dot(hidden, row, dim);
             int label = 1 - (link & 1);
             if (f <= -Sigmoid.MaxExp || f >= Sigmoid.MaxExp)
@@ -90,8 +103,8 @@ internal readonly unsafe struct HierarchicalSoftmax(OutputRows nodes, int* links
                 continue;
             }
             int i = Sigmoid.Index(f);
-            loss += label == 1 ? _tables.LossPositive[i] : _tables.LossNegative[i];
-            float g = (label - _tables.Sigmoid[i]) * alpha;
+            loss += label == 1 ? _lossPositive[i] : _lossNegative[i];
+            float g = (label - _sigmoid[i]) * alpha;
             VectorMath.UpdateOutput(g, hidden, row, grad, dim);
         }
         return loss;
@@ -113,28 +126,45 @@ internal readonly unsafe struct AliasTable(uint* threshold, int* alias, int coun
 /// </summary>
 /// <remarks>As the word2vec tool: f is clipped to [-6, 6] (the update still happens) and a noise draw
 /// equal to the target is skipped.</remarks>
-internal readonly unsafe struct NegativeSampling(OutputRows rows, int negatives, AliasTable noise, SigmoidTables tables) : IObjective
+internal readonly unsafe struct NegativeSampling : IObjective
 {
-    private readonly OutputRows _rows = rows;   // syn1neg: one row per word
-    private readonly int _negatives = negatives;
-    private readonly uint* _threshold = noise.Threshold;
-    private readonly int* _alias = noise.Alias;
-    private readonly uint _wordCount = (uint)noise.Count;
-    private readonly SigmoidTables _tables = tables;
+    // Flat fields, for the reason HierarchicalSoftmax gives.
+    private readonly float* _outputVectors;  // syn1neg: one row per word
+    private readonly int _dim;
+    private readonly int _negatives;
+    private readonly uint* _threshold;
+    private readonly int* _alias;
+    private readonly uint _wordCount;
+    private readonly float* _sigmoid;
+    private readonly float* _lossPositive;
+    private readonly float* _lossNegative;
+    private readonly float* _hotRows;   // this thread's copy of words 0.._hotCount-1 (see HotRowCache), or null
+    private readonly int _hotCount;
+
+    /// <param name="rows">The words' output rows; its hot range, if any, must start at word 0 (the most frequent).</param>
+    public NegativeSampling(OutputRows rows, int negatives, AliasTable noise, SigmoidTables tables)
+    {
+        _outputVectors = rows.Rows; _dim = rows.Dim; _negatives = negatives;
+        _threshold = noise.Threshold; _alias = noise.Alias; _wordCount = (uint)noise.Count;
+        _sigmoid = tables.Sigmoid; _lossPositive = tables.LossPositive; _lossNegative = tables.LossNegative;
+        _hotRows = rows.Hot; _hotCount = rows.HotCount;
+    }
 
     /// <summary>The same objective with the most frequent words' rows redirected to a thread's private copy.</summary>
-    public NegativeSampling WithHotRows(HotRowCache cache) => new(_rows.WithHotRows(cache), _negatives, new AliasTable(_threshold, _alias, (int)_wordCount), _tables);
+    public NegativeSampling WithHotRows(HotRowCache cache) =>
+        new(new OutputRows(_outputVectors, _dim).WithHotRows(cache), _negatives, new AliasTable(_threshold, _alias, (int)_wordCount),
+            new SigmoidTables(_sigmoid, _lossPositive, _lossNegative));
 
     public void Prefetch(int target)
     {
-        if (!_rows.IsHot(target)) Simd.Prefetch.Row(_rows.Rows + (long)target * _rows.Dim, _rows.Dim);
+        if (target >= _hotCount) Simd.Prefetch.Row(_outputVectors + (long)target * _dim, _dim);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Step(float* hidden, int target, float alpha, float* grad, ref FastRandom random)
     {
         float loss = 0;
-        int dim = _rows.Dim;
+        int dim = _dim;
         for (int k = 0; k <= _negatives; k++)
         {
             int word, label;
@@ -147,7 +177,7 @@ internal readonly unsafe struct NegativeSampling(OutputRows rows, int negatives,
                 if (word == target) continue;
                 label = 0;
             }
-            float* row = _rows.Row(word);
+            float* row = word < _hotCount ? _hotRows + (long)word * dim : _outputVectors + (long)word * dim;
             float f = VectorMath.Dot(hidden, row, dim);
             float g;
             if (f >= Sigmoid.MaxExp) { g = (label - 1) * alpha; loss += Sigmoid.SaturatedLoss(f, label); }
@@ -155,8 +185,8 @@ internal readonly unsafe struct NegativeSampling(OutputRows rows, int negatives,
             else
             {
                 int i = Sigmoid.Index(f);
-                g = (label - _tables.Sigmoid[i]) * alpha;
-                loss += label == 1 ? _tables.LossPositive[i] : _tables.LossNegative[i];
+                g = (label - _sigmoid[i]) * alpha;
+                loss += label == 1 ? _lossPositive[i] : _lossNegative[i];
             }
             VectorMath.UpdateOutput(g, hidden, row, grad, dim);
         }
