@@ -21,11 +21,21 @@ STEP_TIMEOUT=${GPU_CHECK_STEP_TIMEOUT:-150}
 say() { printf '%s\n' "gpu_check: $*" >&2; }
 die() { say "$*"; exit 1; }
 
+# Whatever exit: the staging folder, the unpacked build and vectors (logs stay), a temporary payload.
+stage="" work="" temporary_payload=""
+cleanup() {
+  [ -z "$stage" ] || rm -rf "$stage"
+  [ -z "$work" ] || rm -rf "$work/app" "$work"/*.bin
+  [ -z "$temporary_payload" ] || rm -f "$temporary_payload"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 pack() {
   payload=$1 corpus=$2 tokens=$3
   command -v dotnet >/dev/null || die "pack needs the .NET SDK (run 'pack' on the development machine)"
   stage=$(mktemp -d)
-  trap 'rm -rf "$stage"' EXIT
   say "publishing (self-contained, no libtorch package)"
   dotnet publish "$ROOT/src/HSoftmax.Cli" -c Release -r linux-x64 --self-contained \
     -p:HSoftmaxLibTorch=none -p:UseAppHost=true -o "$stage/app" -v q -nologo >/dev/null
@@ -34,9 +44,8 @@ pack() {
     *.gz) gzip -dc "$corpus" ;;
     *) cat "$corpus" ;;
   esac | awk -v max="$tokens" '{ n += NF; print; if (n >= max) exit }' > "$stage/corpus.txt"
-  tar -C "$stage" -cf - app corpus.txt | xz -6 -T0 > "$payload"
-  rm -rf "$stage"
-  trap - EXIT
+  tar -C "$stage" -cf - app corpus.txt | xz -6 -T0 > "$payload" || die "cannot pack $payload"
+  rm -rf "$stage"; stage=""
   mb=$(( $(wc -c < "$payload") / 1048576 ))
   [ "$mb" -le "$MAX_PAYLOAD_MB" ] || die "$payload is $mb MB, over $MAX_PAYLOAD_MB MB: pack fewer tokens"
   say "packed $payload ($mb MB)"
@@ -47,7 +56,8 @@ step() {
   name=$1; shift
   say "$name"
   rc=0
-  timeout "$STEP_TIMEOUT" "$@" > "$work/$name.log" 2>&1 || rc=$?
+  # -k: a child that ignores SIGTERM (stuck in a driver call) is killed 10 s later.
+  timeout -k 10 "$STEP_TIMEOUT" "$@" > "$work/$name.log" 2>&1 || rc=$?
   [ "$rc" -eq 124 ] && say "$name: timed out after $STEP_TIMEOUT s"
   return "$rc"
 }
@@ -67,7 +77,8 @@ run() {
   payload=$1 device=$2 libtorch=$3
   work=$(mktemp -d)
   say "unpacking $payload into $work"
-  xz -dc "$payload" | tar -C "$work" -xf -
+  # Called as 'run || rc=$?', this function runs without set -e: every step checks its own status.
+  xz -dc "$payload" | tar -C "$work" -xf - || die "cannot unpack $payload"
   if [ -z "$libtorch" ]; then
     libtorch=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null) || libtorch=""
   fi
@@ -85,18 +96,19 @@ run() {
   fi
   cat "$work/doctor.log"
 
-  common="--model skipgram --epochs 1 --sample 1e-4 --dim 100 --window 5 --min-count 5 --seed 1 --eval true --input $corpus --format binary"
+  common="--model skipgram --epochs 1 --sample 1e-4 --dim 100 --window 5 --min-count 5 --seed 1 --eval true --format binary"
+  case "$device" in cuda:*) gpu=${device#cuda:} ;; *) gpu=0 ;; esac
   rows=""
   for loss in hs ns sampled; do
     util="-"
     sampler=""
     if [ "$device" != cpu ] && command -v nvidia-smi >/dev/null; then
-      nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 500 > "$work/util-$loss.txt" 2>/dev/null &
+      nvidia-smi -i "$gpu" --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 500 > "$work/util-$loss.txt" 2>/dev/null &
       sampler=$!
     fi
     rc=0
     # shellcheck disable=SC2086
-    step "torch-$loss" "$app" train --engine torch --device "$device" --loss "$loss" --output "$work/torch-$loss.bin" $common || rc=$?
+    step "torch-$loss" "$app" train --engine torch --device "$device" --loss "$loss" --input "$corpus" --output "$work/torch-$loss.bin" $common || rc=$?
     if [ -n "$sampler" ]; then
       kill "$sampler" 2>/dev/null || true
       wait "$sampler" 2>/dev/null || true
@@ -113,7 +125,7 @@ torch $device|sg-$loss|FAILED (exit $rc)|-|-|-|-"
   for loss in hs ns; do
     rc=0
     # shellcheck disable=SC2086
-    step "cpu-$loss" "$app" train --engine cpu --loss "$loss" --output "$work/cpu-$loss.bin" $common || rc=$?
+    step "cpu-$loss" "$app" train --engine cpu --loss "$loss" --input "$corpus" --output "$work/cpu-$loss.bin" $common || rc=$?
     if [ "$rc" -eq 0 ]; then rows="$rows
 cpu engine|sg-$loss|$(figures "$work/cpu-$loss.log")|-"
     else rows="$rows
@@ -126,7 +138,6 @@ cpu engine|sg-$loss|FAILED (exit $rc)|-|-|-|-"
   echo "|---|---|---:|---:|---:|---:|---:|"
   printf '%s\n' "$rows" | awk -F'|' 'NF >= 7 { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'
   echo
-  rm -rf "$work/app" "$work"/*.bin  # the unpacked build and the vectors; the logs stay
   echo "corpus: $tokens tokens; $(nproc) cores; logs in $work"
   if printf '%s\n' "$rows" | grep -q FAILED; then return 1; fi
 }
@@ -153,12 +164,11 @@ case "$cmd" in
   run) [ -n "$payload" ] || die "run: give the payload made by 'pack'"; run "$payload" "$device" "$libtorch" ;;
   local)
     if [ -z "$libtorch" ]; then
-      libtorch=$(ls -d "$HOME"/.nuget/packages/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native 2>/dev/null | tail -n 1) || true
+      # The version TorchSharp 0.107 binds (LibTorchInfo.BoundVersion), not whichever sorts last.
+      libtorch="$HOME/.nuget/packages/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native"
     fi
     payload=$(mktemp -u).tar.xz
+    temporary_payload=$payload
     pack "$payload" "$corpus" "$tokens"
-    rc=0
-    run "$payload" "$device" "$libtorch" || rc=$?
-    rm -f "$payload"
-    exit "$rc" ;;
+    run "$payload" "$device" "$libtorch" ;;
 esac

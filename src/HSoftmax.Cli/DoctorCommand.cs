@@ -78,7 +78,8 @@ internal static class DoctorCommand
         {
             stdout.WriteLine("FAILED");
             stdout.Flush();
-            string message = e.Message.Split('\n')[0].Trim();
+            // The one option doctor shares with the library: say it as the flag.
+            string message = e is InvalidOptionException { Option: nameof(TorchOptions.Device) } option ? $"--device: {option.Reason}" : e.Message.Split('\n')[0].Trim();
             stderr.WriteLine($"hsoftmax: doctor: '{step}' failed: {message}");
             return e is InvalidOptionException or TorchUnavailableException ? 2 : 1;
         }

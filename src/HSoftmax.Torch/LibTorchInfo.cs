@@ -23,13 +23,14 @@ public sealed record LibTorchInfo(string TorchSharpVersion, string BoundLibTorch
         : null;
 
     /// <summary>Reads the facts; loads libtorch if no call has yet.</summary>
-    public static LibTorchInfo Read()
+    /// <param name="askCudaDriver">Also ask the CUDA driver for its version and devices (which starts it).</param>
+    public static LibTorchInfo Read(bool askCudaDriver = true)
     {
         _ = TorchSharp.torch.cuda.is_available();  // loads libtorch (and its CUDA part where there is one)
         string torchSharp = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "?";
         string? path = LoadedLibrary("libtorch_cpu.so");
         var (version, cuda) = path is null ? (null, null) : VersionBeside(path);
-        var (driver, devices) = CudaDriverApi.Describe();
+        var (driver, devices) = askCudaDriver ? CudaDriverApi.Describe() : (null, []);
         return new LibTorchInfo(torchSharp, BoundVersion, path, version, cuda, driver, devices);
     }
 
@@ -81,8 +82,8 @@ public sealed record LibTorchInfo(string TorchSharpVersion, string BoundLibTorch
     {
         public static (string? Driver, IReadOnlyList<string> Devices) Describe()
         {
+            // Never freed: once cuInit ran, the driver's threads live in it, and libtorch may hold it too.
             if (!NativeLibrary.TryLoad("libcuda.so.1", out nint lib)) return (null, []);
-            try
             {
                 var getVersion = (delegate* unmanaged<int*, int>)Export(lib, "cuDriverGetVersion");
                 var init = (delegate* unmanaged<uint, int>)Export(lib, "cuInit");
@@ -94,7 +95,7 @@ public sealed record LibTorchInfo(string TorchSharpVersion, string BoundLibTorch
                 string? driver = getVersion != null && getVersion(&v) == 0 ? string.Create(CultureInfo.InvariantCulture, $"{v / 1000}.{v % 1000 / 10}") : null;
                 var devices = new List<string>();
                 int n = 0;
-                if (init != null && count != null && init(0) == 0 && count(&n) == 0)
+                if (init != null && count != null && get != null && init(0) == 0 && count(&n) == 0)
                 {
                     byte* buffer = stackalloc byte[256];
                     for (int i = 0; i < n; i++)
@@ -108,10 +109,6 @@ public sealed record LibTorchInfo(string TorchSharpVersion, string BoundLibTorch
                     }
                 }
                 return (driver, devices);
-            }
-            finally
-            {
-                NativeLibrary.Free(lib);
             }
         }
 

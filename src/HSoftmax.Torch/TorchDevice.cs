@@ -53,7 +53,7 @@ internal static class TorchDevice
     internal static torch.Generator? CreateGenerator(torch.Device device, ulong seed, bool seedDeviceDefault)
     {
         if (device.type == DeviceType.CPU) return new torch.Generator(seed, device);
-        if (seedDeviceDefault && device.type == DeviceType.CUDA) torch.cuda.manual_seed((long)seed);
+        if (seedDeviceDefault && device.type == DeviceType.CUDA) torch.cuda.manual_seed_all((long)seed);  // every device, cuda:N included
         return null;
     }
 

@@ -110,7 +110,7 @@ public sealed class TorchEngine : ITrainingEngine
             if (!NativeHeap.KeepFreedMemory())
                 _logger.LogInformation("The C heap's settings could not be changed (not glibc?): steps may pay page faults on their large tensors");
         }
-        var libtorch = LibTorchInfo.Read();
+        var libtorch = LibTorchInfo.Read(askCudaDriver: device.type == DeviceType.CUDA);
         _logger.LogInformation("libtorch {Version} at {Path}", libtorch.LoadedVersion ?? "(version unknown)", libtorch.LoadedPath ?? "?");
         if (libtorch.Mismatch is { } mismatch) _logger.LogWarning("{Mismatch}", mismatch);
         int batch = _torch.Batch > 0 ? _torch.Batch : 4096;
@@ -140,6 +140,8 @@ public sealed class TorchEngine : ITrainingEngine
         var inputRows = ArrayOf(model.Input);
         var outputRows = ArrayOf(hs ? model.TreeOutput : model.NoiseOutput);
         using var generator = DeviceDefaultGenerator ? null : TorchDevice.CreateGenerator(device, o.Seed, seedDeviceDefault: _torch.TuneProcess);
+        if (generator is null && !_torch.TuneProcess)
+            _logger.LogInformation("Random draws on {Device} come from the device's default generator, not seeded: set TorchOptions.TuneProcess to seed it", _deviceNote);
         using var noGrad = no_grad();
         using var input = tensor(inputRows, [vocabulary.Count, o.Dim], device: device);
         using var output = tensor(outputRows, [outputRows.Length / o.Dim, o.Dim], device: device);
@@ -180,7 +182,7 @@ public sealed class TorchEngine : ITrainingEngine
         double available = device.type == DeviceType.CPU ? AvailableMemory.Bytes() / 2.0 : 8.0 * (1L << 30);
         if (bytes > available || (long)columns * batch > int.MaxValue)
             throw new InvalidOptionException(nameof(TorchOptions.Batch),
-                $"a step needs {bytes / 1048576:N0} MB of logits ({batch:N0} x {columns:N0} {of}) but at most {available / 1048576:N0} MB may be used; make the batch or the samples smaller, raise the minimum count, or use hs or ns");
+                $"a step needs {bytes / 1048576:N0} MB of logits ({batch:N0} x {columns:N0} {of}) but at most {available / 1048576:N0} MB may be used; make the batch or the samples smaller, raise the minimum count, or use hierarchical softmax or negative sampling");
     }
 
     /// <summary>The array behind a model's matrix: TorchSharp copies from and to whole arrays.</summary>

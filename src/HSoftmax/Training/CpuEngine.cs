@@ -175,8 +175,17 @@ internal sealed unsafe class TrainingRun
         TrainingDivergedException? diverged = null;
         while (!threads.All(th => th.Join(200)))
         {
-            if (diverged is null && (diverged = CheckWhileRunning(epoch, workers)) is not null)
+            try
+            {
+                if (diverged is null && (diverged = CheckWhileRunning(epoch, workers)) is not null)
+                    linked.Cancel();
+            }
+            catch (Exception e)
+            {
+                // The caller's progress handler threw: stop the threads and report it once they are joined.
+                errors.Enqueue(e);
                 linked.Cancel();
+            }
             if (diverged is null && !linked.IsCancellationRequested && CheckpointDue())
             {
                 // Every thread stops between two chunks; the chunks trained are then the epoch's first ones.

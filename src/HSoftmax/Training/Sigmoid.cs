@@ -2,10 +2,6 @@ using System.Runtime.CompilerServices;
 
 namespace HSoftmax.Training;
 
-/// <summary>
-/// word2vec's sigmoid table: 1000 entries over [-6, 6]. Beside it, tables of the loss of each label,
-/// so the per-epoch loss costs one extra load per node instead of a log.
-/// </summary>
 /// <summary>The sigmoid table and the two loss tables, as the objectives read them.</summary>
 internal readonly unsafe struct SigmoidTables(float* sigmoid, float* lossPositive, float* lossNegative)
 {
@@ -14,6 +10,10 @@ internal readonly unsafe struct SigmoidTables(float* sigmoid, float* lossPositiv
     public readonly float* LossNegative = lossNegative;
 }
 
+/// <summary>
+/// word2vec's sigmoid table: 1000 entries over [-6, 6]. Beside it, tables of the loss of each label,
+/// so the per-epoch loss costs one extra load per node instead of a log.
+/// </summary>
 internal static class Sigmoid
 {
     public const float MaxExp = 6f;

@@ -18,7 +18,8 @@ namespace HSoftmax.Training;
 public sealed class TrainingPlan
 {
     private readonly double[] _keepProbabilities;
-    private readonly Word2VecModel? _start;
+    private Word2VecModel? _start;
+    private bool _startTaken;
 
     private TrainingPlan(TrainingOptions options, Vocabulary vocabulary, VocabularyStats? stats, HuffmanTree? tree, Word2VecModel? start,
         long? wordsPerEpoch, TrainingCheckpoint? resume, ContinuationStats? continuation, ILogger logger)
@@ -62,15 +63,24 @@ public sealed class TrainingPlan
 
     /// <summary>
     /// The weights to start from: fresh ones for the seed (input rows uniform in [-1, 1) / dim, output rows
-    /// zero), the older model's for a continued run, the checkpoint's for a resumed one. A new copy each call
-    /// but for a resumed run, which trains the checkpoint's weights in place.
+    /// zero) at each call; for a resumed run the checkpoint's, and for a continued run the carried-over ones,
+    /// which the engine trains in place. A continued plan hands its weights to one engine only: keeping a
+    /// copy for a second would cost a whole model's memory.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A continued plan's weights were already taken.</exception>
     public Word2VecModel CreateModel()
     {
         if (Checkpoint is not null) return Checkpoint.Model;
+        if (Continuation is not null)
+        {
+            if (_startTaken) throw new InvalidOperationException("a continued plan's starting weights go to one engine; prepare the plan again for another");
+            _startTaken = true;
+            var start = _start!;
+            _start = null;
+            return start;
+        }
         var model = new Word2VecModel(Vocabulary.Count, Options.Dim, Options.UsesTreeOutput, Options.UsesWordOutput);
-        if (_start is null) model.Initialise(Options.Seed);
-        else _start.CopyTo(model);
+        model.Initialise(Options.Seed);
         return model;
     }
 
@@ -108,6 +118,8 @@ public sealed class TrainingPlan
     public static TrainingPlan Resume(TrainingCheckpoint checkpoint, ILogger? logger = null)
     {
         logger ??= NullLogger.Instance;
+        if (!checkpoint.Finished && checkpoint.Workers.Count != checkpoint.Options.Threads)
+            throw new ArgumentException($"the checkpoint holds {checkpoint.Workers.Count} threads' states for {checkpoint.Options.Threads} threads", nameof(checkpoint));
         if (checkpoint.Finished)
             logger.LogInformation("The checkpoint's run had finished all {Epochs} epochs: nothing left to train", checkpoint.Options.Epochs);
         else

@@ -25,8 +25,8 @@ public sealed class WordIdChunk
 /// device engine): one thread reads and cuts the text, one looks the words up, both ahead of the consumer.
 /// </summary>
 /// <remarks>
-/// Sentences are dealt into chunks as for the CPU engine (see ChunkProducer), so every engine sees the
-/// same order. A stage that fails stops the other, and the error (a corpus error names its file and line)
+/// Sentences are dealt into 32 chunks, as the CPU engine deals them with up to 32 threads (see
+/// ChunkProducer), so the order does not depend on how fast the consumer is. A stage that fails stops the other, and the error (a corpus error names its file and line)
 /// comes out of <see cref="TryTake"/>; disposing stops both stages and waits for them.
 /// </remarks>
 public sealed class WordIdReader : IDisposable
@@ -38,7 +38,9 @@ public sealed class WordIdReader : IDisposable
     private readonly ConcurrentQueue<Exception> _errors = new();
     private readonly Action<TokenChunk, Vocabulary> _lookUp;
     private readonly CancellationTokenSource _stop;
+    private readonly CancellationToken _cancellation;
     private readonly Task[] _stages;
+    private bool _disposed;
 
     /// <summary>Starts reading one epoch.</summary>
     /// <param name="depth">Chunks each stage may run ahead of the consumer.</param>
@@ -55,6 +57,7 @@ public sealed class WordIdReader : IDisposable
         _read = new BlockingCollection<TokenChunk>(boundedCapacity: depth);
         _ready = new BlockingCollection<WordIdChunk>(boundedCapacity: depth);
         // Either stage failing stops the other: a reader left blocked on a full queue would never end.
+        _cancellation = cancellationToken;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = _stop.Token;
         _stages =
@@ -93,22 +96,33 @@ public sealed class WordIdReader : IDisposable
         }
     }
 
-    /// <summary>The next chunk, or false at the end of the epoch. Rethrows the first error of a stage.</summary>
+    /// <summary>
+    /// The next chunk, or false at the end of the epoch. Rethrows the first error of a stage (at every call
+    /// after it too), and throws <see cref="OperationCanceledException"/> when the epoch was cancelled, so a
+    /// cut-short epoch never looks like a finished one.
+    /// </summary>
     public bool TryTake(out WordIdChunk chunk, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var c in _ready.GetConsumingEnumerable(cancellationToken)) { chunk = c; return true; }
         Task.WaitAll(_stages, cancellationToken);
-        if (_errors.TryDequeue(out var e)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+        if (_errors.TryPeek(out var e)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
         cancellationToken.ThrowIfCancellationRequested();
+        _cancellation.ThrowIfCancellationRequested();
         chunk = null!;
         return false;
     }
 
-    /// <summary>Gives a chunk's buffers back to the stream; the chunk must not be used after.</summary>
-    public void Recycle(WordIdChunk chunk) => _producer.Recycle(chunk.Tokens);
+    /// <summary>Gives a chunk's buffers back to the reader; the chunk must not be used after. Does nothing once disposed.</summary>
+    public void Recycle(WordIdChunk chunk)
+    {
+        if (!_disposed) _producer.Recycle(chunk.Tokens);
+    }
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _stop.Cancel();
         try { Task.WaitAll(_stages); }
         catch (AggregateException) { }  // cancelled; a stage's own error was kept

@@ -54,7 +54,7 @@ public class GpuPathTests
         var (code, stdout, stderr) = CliRun.Run("doctor", "--device", "tpu", "--no-training");
         Assert.Equal(2, code);
         Assert.Contains("  resolve the device ... FAILED", stdout);
-        Assert.Contains("hsoftmax: doctor: 'resolve the device' failed: Device: must be cpu, cuda, cuda:N or auto, got 'tpu'", stderr);
+        Assert.Contains("hsoftmax: doctor: 'resolve the device' failed: --device: must be cpu, cuda, cuda:N or auto, got 'tpu'", stderr);
     }
 
     [Fact]

@@ -230,6 +230,34 @@ public class ContinuedTrainingTests
     }
 
     [Fact]
+    public void AContinuedPlanHandsItsWeightsToOneEngineAndAResumeChecksItsThreads()
+    {
+        using var tmp = new TempFolder();
+        var options = new TrainingOptions { Loss = LossKind.HierarchicalSoftmax, Dim = 3, MinCount = 1, Threads = 2 };
+        var vocabulary = Vocabulary.FromSorted([("the", 50), ("cat", 20), ("sat", 10), ("mat", 5)]);
+        var model = new Word2VecModel(4, 3, true, false);
+        model.Initialise(5);
+        var from = new TrainingCheckpoint
+        {
+            Options = options, Inputs = [], Vocabulary = vocabulary, Model = model, Epoch = 6, ChunksDone = 0, WordsDone = 1000,
+            Workers = [new WorkerState(1, 0, 0, 0), new WorkerState(2, 0, 0, 0)], FinishedEpochs = [],
+        };
+        string text = tmp.Write("new.txt", "the cat sat on the mat\n");
+        var plan = TrainingPlan.Continue(from, new CorpusReader([text]), options);
+        var start = plan.CreateModel();
+        // The carried rows are trained in place, not copied again: a second engine would need the plan again.
+        Assert.Equal(model.InputArray.AsSpan(0, 3).ToArray(), start.InputArray.AsSpan(0, 3).ToArray());
+        Assert.Throws<InvalidOperationException>(plan.CreateModel);
+        // A checkpoint whose thread states do not match its thread count is refused before any work.
+        var broken = new TrainingCheckpoint
+        {
+            Options = options, Inputs = [], Vocabulary = vocabulary, Model = model, Epoch = 2, ChunksDone = 3, WordsDone = 10,
+            Workers = [new WorkerState(1, 0, 0, 0)], FinishedEpochs = [],
+        };
+        Assert.Contains("1 threads' states for 2 threads", Assert.Throws<ArgumentException>(() => TrainingPlan.Resume(broken)).Message);
+    }
+
+    [Fact]
     public void TheToolContinuesAModelOnNewText()
     {
         using var tmp = new TempFolder();

@@ -50,4 +50,24 @@ public class WordIdReaderTests
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => take.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal("look-up failed", e.Message);
     }
+
+    [Fact]
+    public void ACancelledEpochNeverLooksFinished()
+    {
+        // Cancelled through the token given to ReadEpoch while TryTake is called without one: the end of the
+        // chunks must not read as the end of the epoch.
+        using var tmp = new TempFolder();
+        string file = tmp.Write("c.txt", string.Concat(Enumerable.Range(0, 40_000).Select(i => $"a{i % 50} b c d e f g h i j\n")));
+        var corpus = new CorpusReader([file]);
+        var vocabulary = VocabularyBuilder.Build(corpus, 1, null, out _);
+        using var cancel = new CancellationTokenSource();
+        var reader = WordIdReader.ReadEpoch(corpus, vocabulary, depth: 2, cancel.Token);
+        Assert.True(reader.TryTake(out var first));
+        reader.Recycle(first);
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => { while (reader.TryTake(out var c)) reader.Recycle(c); });
+        reader.Dispose();
+        reader.Dispose();  // twice is harmless
+        reader.Recycle(first);  // and so is a chunk given back late
+    }
 }
