@@ -11,7 +11,17 @@ namespace HSoftmax.Simd;
 /// </summary>
 internal static unsafe class Pinned
 {
-    public static T[] Allocate<T>(int length) where T : unmanaged => GC.AllocateUninitializedArray<T>(length, pinned: true);
+    public static T[] Allocate<T>(int length) where T : unmanaged
+    {
+        // The pinned heap lays objects end to end: without a gap, the end of one array (the top of the
+        // tree's links, read at every prediction) can share a cache line with the start of the next (the
+        // most frequent word's row, written by every thread), and each write evicts the other's reads.
+        lock (Guards) Guards.Add(GC.AllocateUninitializedArray<byte>(GuardBytes, pinned: true));
+        return GC.AllocateUninitializedArray<T>(length, pinned: true);
+    }
+
+    private const int GuardBytes = 128;
+    private static readonly List<byte[]> Guards = [];
 
     public static T[] Copy<T>(ReadOnlySpan<T> source) where T : unmanaged
     {
