@@ -137,9 +137,15 @@ public class CheckpointTests
         using (var p = Process.Start(start)!)
         {
             var log = new System.Text.StringBuilder();
-            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
-            p.BeginErrorReadLine();
-            p.BeginOutputReadLine();
+            // Read on threads of their own: the thread pool's DataReceived callbacks lagged seconds behind
+            // when the whole suite ran, and the run finished before the third checkpoint was seen.
+            void Drain(StreamReader from, bool keep)
+            {
+                for (string? line; (line = from.ReadLine()) is not null;)
+                    if (keep) lock (log) log.AppendLine(line);
+            }
+            new Thread(() => Drain(p.StandardError, true)) { IsBackground = true }.Start();
+            new Thread(() => Drain(p.StandardOutput, false)) { IsBackground = true }.Start();
             var clock = Stopwatch.StartNew();
             while (!p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
             {
