@@ -18,13 +18,11 @@ namespace HSoftmax.Training;
 public sealed class TrainingPlan
 {
     private readonly double[] _keepProbabilities;
-    private Word2VecModel? _start;
-    private bool _startTaken;
+    private Word2VecModel? _start;  // a continued plan's weights, until an engine takes them
 
     private TrainingPlan(TrainingOptions options, Vocabulary vocabulary, VocabularyStats? stats, HuffmanTree? tree, Word2VecModel? start,
         long? wordsPerEpoch, TrainingCheckpoint? resume, ContinuationStats? continuation, ILogger logger)
     {
-        options.Validate();
         Options = options;
         Vocabulary = vocabulary;
         VocabularyStats = stats;
@@ -73,9 +71,7 @@ public sealed class TrainingPlan
         if (Checkpoint is not null) return Checkpoint.Model;
         if (Continuation is not null)
         {
-            if (_startTaken) throw new InvalidOperationException("a continued plan's starting weights go to one engine; prepare the plan again for another");
-            _startTaken = true;
-            var start = _start!;
+            var start = _start ?? throw new InvalidOperationException("a continued plan's starting weights go to one engine; prepare the plan again for another");
             _start = null;
             return start;
         }
@@ -111,12 +107,16 @@ public sealed class TrainingPlan
     }
 
     /// <summary>Prepares a run with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
-    public static TrainingPlan Prepare(TrainingOptions options, Vocabulary vocabulary, ILogger? logger = null) =>
-        new(options, vocabulary, null, null, null, null, null, null, logger ?? NullLogger.Instance);
+    public static TrainingPlan Prepare(TrainingOptions options, Vocabulary vocabulary, ILogger? logger = null)
+    {
+        options.Validate();
+        return new(options, vocabulary, null, null, null, null, null, null, logger ?? NullLogger.Instance);
+    }
 
     /// <summary>Goes on from a checkpoint: its options, vocabulary, tree, weights and place in the corpus.</summary>
     public static TrainingPlan Resume(TrainingCheckpoint checkpoint, ILogger? logger = null)
     {
+        checkpoint.Options.Validate();  // ModelFile.Load checks them too; a checkpoint built in code is not loaded
         logger ??= NullLogger.Instance;
         if (!checkpoint.Finished && checkpoint.Workers.Count != checkpoint.Options.Threads)
             throw new ArgumentException($"the checkpoint holds {checkpoint.Workers.Count} threads' states for {checkpoint.Options.Threads} threads", nameof(checkpoint));
@@ -149,6 +149,7 @@ public sealed class TrainingPlan
             // Never below MinAlpha (a huge old model and a little new text), which the schedule decays to.
             float asOneRun = (float)(from.Options.EffectiveAlpha * newWords / (from.WordsDone + newWords));
             options = options with { Alpha = Math.Max(asOneRun, options.MinAlpha) };
+            options.Validate();  // the rate just set (no new word in the vocabulary and MinAlpha 0 make it 0)
             logger.LogInformation("Learning rate from {Alpha:G4}: where one run over the old and new text would be when the new text begins (give the rate to choose)", options.Alpha);
         }
         logger.LogInformation("Continuing a model of {Old:N0} words on {Tokens:N0} new tokens: {New:N0} new words, {Dropped:N0} dropped by the vocabulary cap",
