@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using HSoftmax.Corpus;
+using HSoftmax.Gpu;
 using HSoftmax.Torch;
 using HSoftmax.Training;
 using HSoftmax.Vectors;
@@ -23,10 +24,17 @@ internal static class TrainCommand
     private static readonly Option<string> Format = Choice("--format", "Vectors file format (word2vec text or binary).", "text", "text", "binary");
     private static readonly Option<string> Model = Choice("--model", "Architecture.", "cbow", "cbow", "skipgram");
     private static readonly Option<string> Loss = Choice("--loss",
-        "Output layer: hierarchical softmax, negative sampling, both (CPU engine), sampled softmax or the full softmax (torch engine).",
+        "Output layer: hierarchical softmax, negative sampling, both (cpu and gpu engines), sampled softmax or the full softmax (torch engine).",
         "ns", "hs", "ns", "hs+ns", "sampled", "softmax");
-    private static readonly Option<string> Engine = Choice("--engine", "cpu: multi-threaded SIMD engine; torch: batched TorchSharp engine (CPU or CUDA).", "cpu", "cpu", "torch");
-    private static readonly Option<string> Device = new("--device") { Description = "Torch engine: cpu, cuda, cuda:N or auto (CUDA where libtorch reports it).", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string> Engine = Choice("--engine",
+        "cpu: multi-threaded SIMD engine; gpu: fused CUDA kernels (needs an NVIDIA driver, nothing else); torch: batched TorchSharp engine (CPU or CUDA).",
+        "cpu", "cpu", "gpu", "torch");
+    private static readonly Option<string> Device = new("--device")
+    {
+        Description = "Torch and gpu engines: cuda, cuda:N, auto or cpu (torch: libtorch's CPU; gpu: ILGPU's CPU accelerator, slow, for tests).",
+        DefaultValueFactory = _ => "auto",
+    };
+    private static readonly Option<int?> GpuWarps = new("--gpu-warps") { Description = "GPU engine: warps training at once, one centre word each (default 32 per multiprocessor)." };
     private static readonly Option<int?> Batch = new("--batch") { Description = "Torch engine: predictions per SGD step (default 4096; much larger batches train worse)." };
     private static readonly Option<int> Samples = new("--samples") { Description = "Sampled softmax: candidates drawn per step, shared by the batch.", DefaultValueFactory = _ => 1024 };
     private static readonly Option<int> RowCap = new("--row-cap")
@@ -73,7 +81,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
-        foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
+        foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, GpuWarps, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
                      Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Checkpoint, CheckpointEvery, Resume, Continue })
             command.Options.Add(o);
         command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
@@ -113,6 +121,7 @@ internal static class TrainCommand
         nameof(TorchOptions.Batch) => Batch,
         nameof(TorchOptions.Samples) => Samples,
         nameof(TorchOptions.RowCap) => RowCap,
+        nameof(GpuOptions.WarpsInFlight) => GpuWarps,
         nameof(TrainingPlan.Checkpoint) => Resume,
         _ => throw new ArgumentOutOfRangeException(nameof(property), property, "an option the command line does not have"),
     };
@@ -203,8 +212,12 @@ internal static class TrainCommand
             // Checked before standard input is copied; TrainingPlan checks again, cheaply, for library callers.
             options.Validate();
             string engineName = parse.GetValue(Engine)!;
+            if (engineName == "cpu")
+                RefuseIfGiven("the cpu engine runs on the CPU; --engine gpu or --engine torch take a device", Device);
             if (engineName != "torch")
-                RefuseIfGiven("only the torch engine takes it; add --engine torch", Device, Batch, RowCap, Samples, Proposal);
+                RefuseIfGiven("only the torch engine takes it; add --engine torch", Batch, RowCap, Samples, Proposal);
+            if (engineName != "gpu")
+                RefuseIfGiven("only the gpu engine takes it; add --engine gpu", GpuWarps);
             if (options.Loss != LossKind.SampledSoftmax)
                 RefuseIfGiven("only sampled softmax takes it; add --loss sampled", Samples, Proposal);
             var format = Setting(Format, parse.GetValue(Format)) == "binary" ? VectorFormat.Binary : VectorFormat.Text;
@@ -224,8 +237,9 @@ internal static class TrainCommand
                 };
             }
             // The engine is made before any work: --device cuda without CUDA is said at once.
-            ITrainingEngine engine = engineName == "torch"
-                ? new TorchEngine(new TorchOptions
+            ITrainingEngine engine = engineName switch
+            {
+                "torch" => new TorchEngine(new TorchOptions
                 {
                     Device = parse.GetValue(Device)!,
                     Batch = parse.GetValue(Batch) ?? 0,
@@ -233,8 +247,11 @@ internal static class TrainCommand
                     Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
                     RowCap = parse.GetValue(RowCap),
                     TuneProcess = true,
-                }, logger)
-                : new CpuEngine(logger) { Checkpoints = checkpoints, CompactHeapFirst = true };
+                }, logger),
+                "gpu" => new GpuEngine(new GpuOptions { Device = parse.GetValue(Device)!, WarpsInFlight = parse.GetValue(GpuWarps) ?? 0 }, logger),
+                _ => new CpuEngine(logger) { Checkpoints = checkpoints, CompactHeapFirst = true },
+            };
+            using var engineResources = engine as IDisposable;
             if (!engine.Capabilities.Losses.Contains(options.Loss))
                 throw new ArgumentException($"--loss {LossName(options.Loss)}: the {engineName} engine trains {string.Join(", ", engine.Capabilities.Losses.Select(LossName))}; --engine picks another");
             if (checkpoints is not null && !engine.Capabilities.Resumes)
@@ -272,7 +289,7 @@ internal static class TrainCommand
             Word2VecFile.Save(result.Vectors, output, format, cancel);
             logger.LogInformation("Wrote {Count:N0} vectors to {Path} ({Format}) in {Seconds:F1} s", result.Vectors.Count, output, format.ToString().ToLowerInvariant(), writeClock.Elapsed.TotalSeconds);
 
-            PrintSummary(stdout, result, options, output, clock.Elapsed);
+            PrintSummary(stdout, result, options, engineName, output, clock.Elapsed);
             if (evaluate) EvaluateAfterTraining.Run(result.Vectors, stdout, logger);
             return 0;
         }
@@ -294,6 +311,13 @@ internal static class TrainCommand
             // libtorch's errors (out of device memory, a driver fault) carry a native backtrace: its first line says it.
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: libtorch: {e.Message.Split('\n')[0].Trim()}");
+            return 1;
+        }
+        catch (ILGPU.Runtime.AcceleratorException e)
+        {
+            // A kernel launch or a device allocation failed (out of device memory, a driver fault).
+            ProgressLine.ClearIfShown(stderr);
+            stderr.WriteLine($"hsoftmax: gpu engine: {e.Message.Split('\n')[0].Trim()}");
             return 1;
         }
         catch (InvalidOptionException e)
@@ -339,7 +363,7 @@ internal static class TrainCommand
     private static string Describe(IReadOnlyList<string> files) =>
         files.Count == 1 ? (files[0] == CorpusFiles.StandardInput ? "standard input" : files[0]) : $"{files.Count} files";
 
-    private static void PrintSummary(TextWriter w, TrainingResult r, TrainingOptions o, string output, TimeSpan wall)
+    private static void PrintSummary(TextWriter w, TrainingResult r, TrainingOptions o, string engine, string output, TimeSpan wall)
     {
         var inv = CultureInfo.InvariantCulture;
         w.WriteLine();
@@ -348,7 +372,7 @@ internal static class TrainCommand
             w.WriteLine(string.Create(inv, $"Huffman tree depth max {r.Tree.MaxDepth}, mean {r.Tree.WeightedMeanDepth:F2} nodes per word"));
         foreach (var e in r.Epochs)
             w.WriteLine(string.Create(inv, $"Epoch {e.Epoch,-6} loss {e.Loss:F4}   {e.WordsPerSecond:N0} words/s"));
-        w.WriteLine(string.Create(inv, $"Training     {r.TrainingTime.TotalSeconds:F1} s, {r.WordsPerSecond:N0} words/s on {o.Threads} thread(s), {Environment.ProcessorCount} core(s); {wall.TotalSeconds:F1} s in all"));
+        w.WriteLine(string.Create(inv, $"Training     {r.TrainingTime.TotalSeconds:F1} s, {r.WordsPerSecond:N0} words/s on {(engine == "cpu" ? $"{o.Threads} thread(s), {Environment.ProcessorCount} core(s)" : $"the {engine} engine")}; {wall.TotalSeconds:F1} s in all"));
         w.WriteLine($"Vectors      {Path.GetFullPath(output)}");
         w.WriteLine();
         var probes = ProbeWords.Where(p => r.Vectors.IndexOf(p) >= 0).Take(5).ToList();

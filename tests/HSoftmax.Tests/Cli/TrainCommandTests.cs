@@ -28,6 +28,38 @@ public class TrainCommandTests
         Assert.Contains("Nearest neighbours", stdout);
     }
 
+    [Fact]
+    public void GpuEngineTrainsOnIlgpusCpuAccelerator()
+    {
+        using var tmp = new TempFolder();
+        string output = tmp.File("v.txt");
+        var (code, stdout, stderr) = Run("train", "--input", Corpus(tmp), "--output", output, "--engine", "gpu", "--device", "cpu", "--model", "skipgram",
+            "--loss", "hs", "--dim", "12", "--epochs", "2", "--min-count", "1", "--sample", "0");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(60, Word2VecFile.Load(output).Count);
+        Assert.Contains("GPU engine on ILGPU's CPU accelerator", stderr);
+        Assert.Contains("words/s on the gpu engine", stdout);
+        var losses = stdout.Split('\n').Where(l => l.StartsWith("Epoch ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split("loss ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, losses.Count);
+        Assert.True(losses[1] < losses[0], string.Join(", ", losses));
+    }
+
+    [Theory]
+    [InlineData("--engine", "cpu", "--device", "cuda", "--device")]
+    [InlineData("--engine", "torch", "--gpu-warps", "64", "--gpu-warps")]
+    [InlineData("--engine", "gpu", "--batch", "64", "--batch")]
+    [InlineData("--engine", "gpu", "--gpu-warps", "-1", "--gpu-warps")]
+    [InlineData("--engine", "gpu", "--device", "tpu", "--device")]
+    public void EngineOptionsGoOnlyToTheirEngine(string engineFlag, string engine, string option, string value, string named)
+    {
+        using var tmp = new TempFolder();
+        var (code, _, stderr) = Run("train", "--input", Corpus(tmp), "--output", tmp.File("v.txt"), engineFlag, engine, option, value);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"hsoftmax: {named}", stderr.Trim());
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(tmp.File("v.txt")));
+    }
+
     [Theory]
     [InlineData("--dim", "0", "--dim")]
     [InlineData("--window", "-1", "--window")]

@@ -12,13 +12,18 @@ namespace HSoftmax.Tests.PublicApi;
 /// </summary>
 public class PublicApiTests
 {
-    public static TheoryData<string> Assemblies => new() { "HSoftmax", "HSoftmax.Torch" };
+    public static TheoryData<string> Assemblies => new() { "HSoftmax", "HSoftmax.Torch", "HSoftmax.Gpu" };
 
     [Theory]
     [MemberData(nameof(Assemblies))]
     public void ThePublicApiIsTheOneCheckedIn(string name)
     {
-        var assembly = name == "HSoftmax" ? typeof(TrainingPlan).Assembly : typeof(TorchEngine).Assembly;
+        var assembly = name switch
+        {
+            "HSoftmax" => typeof(TrainingPlan).Assembly,
+            "HSoftmax.Torch" => typeof(TorchEngine).Assembly,
+            _ => typeof(HSoftmax.Gpu.GpuEngine).Assembly,
+        };
         var actual = Describe(assembly);
         string file = Path.Combine(SourceFolder(), name + ".txt");
         if (Environment.GetEnvironmentVariable("HSOFTMAX_UPDATE_API") == "1")
