@@ -5,9 +5,10 @@
 #       Here, with the .NET SDK: a self-contained publish without libtorch (-p:HSoftmaxLibTorch=none) and a
 #       corpus (the first N tokens of FILE, default the bundled corpus), packed with xz; refuses over 60 MB.
 #   tools/gpu_check.sh run PAYLOAD [--device cuda|cpu] [--libtorch DIR]
-#       There, with PyTorch and no .NET: unpacks, runs 'hsoftmax doctor', then skip-gram with hs, ns and
-#       sampled softmax for 1 epoch with evaluation on the device, sampling GPU utilisation, and the CPU
-#       engine with hs and ns on the same machine; ends with one table.
+#       There, with PyTorch and no .NET: unpacks, runs 'hsoftmax doctor', then 1 epoch with evaluation of
+#       the gpu engine (fused kernels: sg-hs, sg-ns, cbow-hs) and the torch engine (sg-hs, sg-ns,
+#       sg-sampled) on the device, sampling GPU utilisation, and of the CPU engine (sg-hs, sg-ns, cbow-hs)
+#       on the same machine; ends with one table.
 #   tools/gpu_check.sh --device cpu [--corpus FILE] [--tokens N]
 #       Both, here, on the CPU (libtorch from the NuGet cache): the script's own end-to-end test.
 #
@@ -96,42 +97,39 @@ run() {
   fi
   cat "$work/doctor.log"
 
-  common="--model skipgram --epochs 1 --sample 1e-4 --dim 100 --window 5 --min-count 5 --seed 1 --eval true --format binary"
+  common="--epochs 1 --sample 1e-4 --dim 100 --window 5 --min-count 5 --seed 1 --eval true --format binary"
   case "$device" in cuda:*) gpu=${device#cuda:} ;; *) gpu=0 ;; esac
   rows=""
-  for loss in hs ns sampled; do
-    util="-"
-    sampler=""
-    if [ "$device" != cpu ] && command -v nvidia-smi >/dev/null; then
-      nvidia-smi -i "$gpu" --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 500 > "$work/util-$loss.txt" 2>/dev/null &
+  # row LABEL CONFIG ENGINE [train options...]: one training run, its figures and the mean GPU utilisation.
+  row() {
+    label=$1 config=$2 engine=$3; shift 3
+    util="-" sampler="" rc=0
+    if [ "$engine" != cpu ] && [ "$device" != cpu ] && command -v nvidia-smi >/dev/null; then
+      nvidia-smi -i "$gpu" --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 500 > "$work/util-$engine-$config.txt" 2>/dev/null &
       sampler=$!
     fi
-    rc=0
+    model=skipgram
+    case "$config" in cbow-*) model=cbow ;; esac
     # shellcheck disable=SC2086
-    step "torch-$loss" "$app" train --engine torch --device "$device" --loss "$loss" --input "$corpus" --output "$work/torch-$loss.bin" $common || rc=$?
+    step "$engine-$config" "$app" train --engine "$engine" --model "$model" --loss "${config#*-}" --input "$corpus" --output "$work/$engine-$config.bin" $common "$@" || rc=$?
     if [ -n "$sampler" ]; then
       kill "$sampler" 2>/dev/null || true
       wait "$sampler" 2>/dev/null || true
-      util=$(awk '$1 ~ /^[0-9]+$/ { s += $1; n++ } END { if (n) printf "%d%%", s / n; else print "-" }' "$work/util-$loss.txt")
+      util=$(awk '$1 ~ /^[0-9]+$/ { s += $1; n++ } END { if (n) printf "%d%%", s / n; else print "-" }' "$work/util-$engine-$config.txt")
     fi
     if [ "$rc" -eq 0 ]; then rows="$rows
-torch $device|sg-$loss|$(figures "$work/torch-$loss.log")|$util"
+$label|$config|$(figures "$work/$engine-$config.log")|$util"
     else
-      tail -n 3 "$work/torch-$loss.log" >&2
+      tail -n 3 "$work/$engine-$config.log" >&2
       rows="$rows
-torch $device|sg-$loss|FAILED (exit $rc)|-|-|-|-"
+$label|$config|FAILED (exit $rc)|-|-|-|-"
     fi
-  done
-  for loss in hs ns; do
-    rc=0
-    # shellcheck disable=SC2086
-    step "cpu-$loss" "$app" train --engine cpu --loss "$loss" --input "$corpus" --output "$work/cpu-$loss.bin" $common || rc=$?
-    if [ "$rc" -eq 0 ]; then rows="$rows
-cpu engine|sg-$loss|$(figures "$work/cpu-$loss.log")|-"
-    else rows="$rows
-cpu engine|sg-$loss|FAILED (exit $rc)|-|-|-|-"
-    fi
-  done
+  }
+  # The fused-kernel engine first: it needs only the driver. On --device cpu it runs on ILGPU's CPU
+  # accelerator, which is slow (thousands of words a second): a check of the path, not of speed.
+  for config in sg-hs sg-ns cbow-hs; do row "gpu $device" "$config" gpu --device "$device"; done
+  for config in sg-hs sg-ns sg-sampled; do row "torch $device" "$config" torch --device "$device"; done
+  for config in sg-hs sg-ns cbow-hs; do row "cpu engine" "$config" cpu; done
 
   echo
   echo "| engine | model | words/s | loss | analogy | WS-353 | GPU util |"
