@@ -20,7 +20,7 @@ internal sealed class DeviceWeights : IDisposable
     private readonly MemoryBuffer1D<long, Stride1D.Dense> _predictions;
     private readonly int _hotTreeFirst;
 
-    public DeviceWeights(Accelerator accelerator, TrainingPlan plan, Word2VecModel model, LaunchLayout layout)
+    public DeviceWeights(Accelerator accelerator, TrainingPlan plan, Word2VecModel model, LaunchLayout layout, int batchCapacity)
     {
         _accelerator = accelerator;
         _o = plan.Options;
@@ -48,9 +48,8 @@ internal sealed class DeviceWeights : IDisposable
         _sigmoid = Upload(DeviceTables.Sigmoid());
         _lossPositive = Upload(DeviceTables.LossPositive());
         _lossNegative = Upload(DeviceTables.LossNegative());
-        int capacity = layout.Warps * GpuEngine.WordsPerWarp + 16_384 + 100_000;
-        _words = Allocate<int>(capacity);
-        _sentences = Allocate<int>(capacity);
+        _words = Allocate<int>(batchCapacity);
+        _sentences = Allocate<int>(batchCapacity);
         _loss = Allocate<double>(layout.Warps);
         _predictions = Allocate<long>(layout.Warps);
     }
@@ -58,8 +57,6 @@ internal sealed class DeviceWeights : IDisposable
     public float[] HostInput { get; }
     public float[]? HostTree { get; }
     public float[]? HostNoise { get; }
-    /// <summary>The output rows the loss trains, for the divergence check (the tree's when both).</summary>
-    public float[] HostOutput => HostTree ?? HostNoise!;
 
     public void ClearTallies()
     {

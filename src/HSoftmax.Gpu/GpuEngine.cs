@@ -22,12 +22,16 @@ namespace HSoftmax.Gpu;
 /// </remarks>
 public sealed class GpuEngine : ITrainingEngine, IDisposable
 {
-    /// <summary>Top inner nodes each block keeps in shared memory (the CPU engine's averaged hot rows).</summary>
-    internal const int HotTreeRows = 64;
-    /// <summary>Most frequent words' noise rows each block keeps in shared memory.</summary>
-    internal const int HotNoiseRows = 16;
-    /// <summary>Words a warp takes per launch: enough that a block's hot rows settle between merges.</summary>
-    internal const int WordsPerWarp = 64;
+    /// <summary>
+    /// Top inner nodes each block keeps in shared memory and merges as the mean of the blocks' changes:
+    /// the root and the three nodes below it, which nearly every prediction writes. With the CPU engine's
+    /// 64 (and its 16 noise rows) the mean over hundreds of blocks, each of a few hundred words, held rows
+    /// back that do not settle in so few words: loss 2 to 8% above sequential SGD, against 0.1% with these
+    /// 4 and no noise rows (tools/results/gpu.md).
+    /// </summary>
+    internal int HotTreeRows { get; init; } = 4;
+    /// <summary>Most frequent words' noise rows each block keeps in shared memory; none by default (see <see cref="HotTreeRows"/>).</summary>
+    internal int HotNoiseRows { get; init; }
 
     private readonly GpuOptions _gpu;
     private readonly ILogger _logger;
@@ -63,6 +67,17 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     /// <summary>Warps per block (internal: tests shape the launch).</summary>
     internal int WarpsPerBlock { get; init; } = 8;
 
+    /// <summary>
+    /// Kept words a warp takes per launch: a block of 8 warps trains 512 between two merges of its hot
+    /// rows, enough for them to settle (the root takes thousands of updates), as a CPU thread's do.
+    /// </summary>
+    internal int WordsPerWarp { get; init; } = 64;
+
+    /// <summary>Room for one more chunk past a full batch: 16,384 words plus one sentence (ChunkProducer), sentences cut at 100,000.</summary>
+    private const int ChunkSlack = 16_384 + 100_000;
+
+    private int BatchCapacity(LaunchLayout layout) => layout.Warps * WordsPerWarp + ChunkSlack;
+
     public TrainingResult Train(TrainingPlan plan, CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Capabilities.Check(plan);
@@ -72,7 +87,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
             _device.Description, layout.Warps, layout.Blocks, layout.WarpsPerBlock, layout.Warps * WordsPerWarp, layout.HotTree, layout.HotNoise);
 
         var model = plan.CreateModel();
-        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout);
+        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout, BatchCapacity(layout));
         var monitor = new TrainingMonitor(plan, corpus, progress, _logger);
         var run = new Run(this, plan, monitor, weights, layout);
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
@@ -82,6 +97,29 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     }
 
     public void Dispose() => _device.Dispose();
+
+    /// <summary>
+    /// Times <paramref name="launches"/> launches of the kernel over one batch (after one launch to warm
+    /// up), the weights already on the device: the kernel benchmark's handle (tools/HSoftmax.KernelBench).
+    /// </summary>
+    /// <param name="batch">Builds a batch of the given number of kept words: (word ids, sentence numbers).</param>
+    /// <returns>Predictions per launch, seconds per launch, words per launch.</returns>
+    internal (long Predictions, double Seconds, int Words) TimeLaunches(TrainingPlan plan, Func<int, (int[] Words, int[] Sentences)> batch, int launches)
+    {
+        var layout = LayoutFor(plan);
+        var (words, sentences) = batch(layout.Warps * WordsPerWarp);
+        using var weights = new DeviceWeights(_device.Accelerator, plan, plan.CreateModel(), layout, BatchCapacity(layout));
+        weights.Upload(words, sentences);
+        float alpha = plan.Options.EffectiveAlpha;
+        _kernel(layout.Config, weights.Args(words.Length, alpha, 1, 0));
+        _device.Accelerator.Synchronize();
+        weights.ClearTallies();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < launches; i++) _kernel(layout.Config, weights.Args(words.Length, alpha, (ulong)i + 2, 0));
+        _device.Accelerator.Synchronize();
+        double seconds = clock.Elapsed.TotalSeconds / launches;
+        return (weights.Tallies().Predictions / launches, seconds, words.Length);
+    }
 
     private LaunchLayout LayoutFor(TrainingPlan plan)
     {
@@ -97,7 +135,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     internal void TrainOneLaunch(TrainingPlan plan, Word2VecModel model, int[] words, int[] sentences, float alpha, ulong seed)
     {
         var layout = LayoutFor(plan);
-        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout);
+        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout, BatchCapacity(layout));
         weights.Upload(words, sentences);
         _kernel(layout.Config, weights.Args(words.Length, alpha, seed, 0));
         weights.CopyOut();
@@ -107,80 +145,61 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     private sealed class Run(GpuEngine owner, TrainingPlan plan, TrainingMonitor monitor, DeviceWeights weights, LaunchLayout layout)
     {
         private readonly TrainingOptions _o = plan.Options;
-        private readonly uint[] _keep = DeviceTables.KeepThresholds(plan.KeepProbabilities);
-        private readonly int[] _words = new int[layout.Warps * WordsPerWarp + ChunkSlack];
-        private readonly int[] _sentences = new int[layout.Warps * WordsPerWarp + ChunkSlack];
+        // A batch closes at the first chunk that takes it past Warps x WordsPerWarp.
+        private readonly HostBatch _batch = new(plan, owner.BatchCapacity(layout));
         private long _wordsDone;
         private long _launches;
-
-        // A batch closes at the first chunk that takes it past Warps x WordsPerWarp; a chunk holds at most
-        // 16,384 words plus one sentence (ChunkProducer), so this leaves room for any chunk of sentences
-        // up to 100,000 words (the reader cuts longer ones).
-        private const int ChunkSlack = 16_384 + 100_000;
 
         public void Epoch(CorpusReader corpus, int epoch, CancellationToken cancellationToken)
         {
             monitor.StartEpoch(_wordsDone);
-            long doneAtStart = _wordsDone, trained = 0, epochToken = 0, chunkIndex = 0;
-            int count = 0, sentence = 0;
-            long batchWords = 0;  // corpus words (before subsampling) in the batch
+            long doneAtStart = _wordsDone, trained = 0;
             ulong seed = EpochSeed(_o.Seed, epoch);
+            _batch.StartEpoch(seed);
             weights.ClearTallies();
             var lastCheck = monitor.Elapsed;
             using var stream = WordIdReader.ReadEpoch(corpus, plan.Vocabulary, 4, cancellationToken);
             while (stream.TryTake(out var chunk, cancellationToken))
             {
-                // Subsampling, drawn afresh each epoch, before windowing (so windows reach further); a
-                // chunk's draws come from its own stream, whatever the batch it lands in.
-                ulong random = KernelRandom.ForToken(seed ^ 0x5DEECE66DUL, chunkIndex++);
-                var words = chunk.Words;
-                int begin = 0;
-                foreach (int end in chunk.SentenceEnds)
-                {
-                    for (int i = begin; i < end; i++)
-                    {
-                        int w = words[i];
-                        if ((uint)(KernelRandom.Next(ref random) >> 32) <= _keep[w])
-                        {
-                            _words[count] = w;
-                            _sentences[count++] = sentence;
-                        }
-                    }
-                    sentence++;
-                    begin = end;
-                }
-                batchWords += words.Length;
+                _batch.Add(chunk);
                 stream.Recycle(chunk);
-                if (count < layout.Warps * WordsPerWarp) continue;
-                Launch(count, batchWords, seed, epochToken);
-                trained += count; epochToken += count; count = 0; batchWords = 0;
+                if (_batch.Count < layout.Warps * owner.WordsPerWarp) continue;
+                trained += Launch(seed, trained);
                 if ((monitor.Elapsed - lastCheck).TotalSeconds < 1) continue;
                 lastCheck = monitor.Elapsed;
                 var (loss, predictions) = weights.Tallies();
                 if (monitor.Running(epoch, _wordsDone, predictions > 0 ? loss / predictions : 0) is { } diverged) throw diverged;
             }
-            if (count > 0 || batchWords > 0) Launch(count, batchWords, seed, epochToken);
-            trained += count;
+            trained += Launch(seed, trained);
             var (epochLoss, epochPredictions) = weights.Tallies();
             weights.CopyOut();
             var divergence = monitor.CheckWeights(weights.HostInput, "input", epoch, _wordsDone)
-                ?? monitor.CheckWeights(weights.HostOutput, "output", epoch, _wordsDone);
+                ?? (weights.HostTree is { } tree ? monitor.CheckWeights(tree, "output", epoch, _wordsDone) : null)
+                ?? (weights.HostNoise is { } noise ? monitor.CheckWeights(noise, "output", epoch, _wordsDone) : null);
             if (divergence is not null) throw divergence;
             monitor.EndEpoch(epoch, _wordsDone, epochPredictions > 0 ? epochLoss / epochPredictions : 0, _wordsDone - doneAtStart, trained, epochPredictions,
                 string.Create(CultureInfo.InvariantCulture, $"; {_launches:N0} launches so far"));
         }
 
-        /// <summary>Sends the batch and launches the kernel on it; returns before the device finishes.</summary>
-        private void Launch(int count, long batchWords, ulong seed, long firstToken)
+        /// <summary>
+        /// Sends the batch and launches the kernel on it, then empties the batch; returns the kept words sent,
+        /// before the device finishes with them.
+        /// </summary>
+        /// <param name="firstToken">The batch's first word's place among the epoch's kept words: it seeds the words' draws.</param>
+        private int Launch(ulong seed, long firstToken)
         {
+            int count = _batch.Count;
             // The rate at the batch's middle: a batch is up to a few hundred thousand words of the schedule.
-            float alpha = plan.AlphaAt(_wordsDone + batchWords / 2);
-            _wordsDone += batchWords;  // corpus words before subsampling: the learning-rate clock
-            if (count == 0) return;
-            weights.Upload(_words.AsSpan(0, count), _sentences.AsSpan(0, count));
-            var args = weights.Args(count, alpha, seed, firstToken);
-            owner._kernel(layout.Config, args);
-            _launches++;
+            float alpha = plan.AlphaAt(_wordsDone + _batch.CorpusWords / 2);
+            _wordsDone += _batch.CorpusWords;  // corpus words before subsampling: the learning-rate clock
+            if (count > 0)
+            {
+                weights.Upload(_batch.Words.AsSpan(0, count), _batch.Sentences.AsSpan(0, count));
+                owner._kernel(layout.Config, weights.Args(count, alpha, seed, firstToken));
+                _launches++;
+            }
+            _batch.Clear();
+            return count;
         }
 
         private static ulong EpochSeed(ulong seed, int epoch) => seed * 0x100000001B3UL ^ (ulong)epoch * 0x9E3779B97F4A7C15UL;

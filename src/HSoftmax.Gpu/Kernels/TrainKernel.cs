@@ -49,12 +49,13 @@ internal struct TrainArgs
 /// <para><b>Who takes which word.</b> Each warp takes a contiguous run of the launch's words, in order, as
 /// a CPU thread takes its sentences: warps in flight at the same time work a run apart, so their windows
 /// rarely share an input row. Rows are written Hogwild, as the CPU engine writes them.</para>
-/// <para><b>The rows every prediction writes.</b> The top of the tree (every path ends at the root) and the
-/// most frequent noise words are the rows the CPU engine's threads keep private copies of (HotRowCache),
-/// and for the same reason: thousands of warps writing the root at once would each add a correction
-/// computed from the same stale row. Each block trains on its own copy of them in shared memory, loaded
-/// when the launch starts, and at its end adds its change weighted 1 / blocks (the mean of the blocks'
-/// changes), the CPU engine's merge rule with one merge per launch (tools/results/gpu.md).</para>
+/// <para><b>The rows every prediction writes.</b> Every path ends at the root, so thousands of warps would
+/// write it at once, each adding a correction computed from the same stale row. Each block trains on its
+/// own copy of the top HotTree inner nodes (and of HotNoise noise rows, none by default) in shared
+/// memory, loaded when the launch starts, and at its end adds its change weighted 1 / blocks, the mean
+/// of the blocks' changes: the CPU engine's merge rule (HotRowCache), one merge per launch. Only rows
+/// that settle within a block's few hundred words may be averaged: the engine keeps the top 4
+/// (tools/results/gpu.md). Other rows are written Hogwild, as the CPU engine writes them.</para>
 /// <para><b>Shared memory per block.</b> [HotTree x dim][HotNoise x dim], then per warp [hidden x dim][grad x dim].
 /// Each lane touches only its own dimensions of hidden and grad, so they need no barrier.</para>
 /// </remarks>
