@@ -98,6 +98,7 @@ public class GpuPathTests
             Assert.Matches(@"^-?\d\.\d+$", cells[6]);         // WS-353
         }
         Assert.Contains("doctor: every check passed", stdout);
+        Assert.Matches(@"\| 10,000 \| sg-hs \| \d", stdout);  // the kernel benchmark's row
         // The fused kernels (on ILGPU's CPU accelerator) and the CPU engine train the same configuration alike.
         double Loss(string engine, string config) => double.Parse(rows.Single(r => r.StartsWith($"| {engine} | {config} |", StringComparison.Ordinal))
             .Split('|', StringSplitOptions.TrimEntries)[4], System.Globalization.CultureInfo.InvariantCulture);
