@@ -45,22 +45,6 @@ public class TrainCommandTests
     }
 
     [Theory]
-    [InlineData("--engine", "cpu", "--device", "cuda", "--device")]
-    [InlineData("--engine", "torch", "--gpu-warps", "64", "--gpu-warps")]
-    [InlineData("--engine", "gpu", "--batch", "64", "--batch")]
-    [InlineData("--engine", "gpu", "--gpu-warps", "-1", "--gpu-warps")]
-    [InlineData("--engine", "gpu", "--device", "tpu", "--device")]
-    public void EngineOptionsGoOnlyToTheirEngine(string engineFlag, string engine, string option, string value, string named)
-    {
-        using var tmp = new TempFolder();
-        var (code, _, stderr) = Run("train", "--input", Corpus(tmp), "--output", tmp.File("v.txt"), engineFlag, engine, option, value);
-        Assert.Equal(2, code);
-        Assert.StartsWith($"hsoftmax: {named}", stderr.Trim());
-        Assert.Single(stderr.Trim().Split('\n'));
-        Assert.False(File.Exists(tmp.File("v.txt")));
-    }
-
-    [Theory]
     [InlineData("--dim", "0", "--dim")]
     [InlineData("--window", "-1", "--window")]
     [InlineData("--min-alpha", "1", "--min-alpha")]
@@ -127,7 +111,12 @@ public class TrainCommandTests
 
     [Theory]
     [InlineData("--batch", "--batch: only the torch engine", "--batch", "64")]
-    [InlineData("--device", "--device: only the torch engine", "--device", "cpu")]
+    [InlineData("--device", "--device: the cpu engine runs on the CPU", "--device", "cuda")]
+    [InlineData("--gpu-warps", "--gpu-warps: only the gpu engine", "--engine", "torch", "--gpu-warps", "64")]
+    [InlineData("--batch", "--batch: only the torch engine", "--engine", "gpu", "--batch", "64")]
+    [InlineData("--gpu-warps", "--gpu-warps: must be in 1..1048576", "--engine", "gpu", "--gpu-warps", "-1")]
+    [InlineData("--device", "--device: must be cuda, cuda:N, auto or cpu", "--engine", "gpu", "--device", "tpu")]
+    [InlineData("--loss", "--loss sampled: the gpu engine trains hs, ns, hs+ns", "--engine", "gpu", "--device", "cpu", "--loss", "sampled")]
     [InlineData("--loss", "--loss sampled: the cpu engine trains hs, ns, hs+ns; --engine picks another", "--loss", "sampled")]
     [InlineData("--samples", "--samples: only sampled softmax", "--engine", "torch", "--loss", "hs", "--samples", "5")]
     [InlineData("--loss", "--loss hs+ns: the torch engine trains hs, ns, sampled, softmax", "--engine", "torch", "--loss", "hs+ns")]
