@@ -20,18 +20,8 @@ public unsafe class GpuEngineTests
     private static GpuEngine OnCpu(int warpsInFlight = 0, CpuAcceleratorShape? shape = null) =>
         new(new GpuOptions { Device = "cpu", WarpsInFlight = warpsInFlight }, null, shape ?? CpuAcceleratorShape.Default);
 
-    public static TheoryData<ModelKind, LossKind> Configurations => new()
-    {
-        { ModelKind.SkipGram, LossKind.HierarchicalSoftmax },
-        { ModelKind.SkipGram, LossKind.NegativeSampling },
-        { ModelKind.SkipGram, LossKind.HierarchicalSoftmaxAndNegativeSampling },
-        { ModelKind.Cbow, LossKind.HierarchicalSoftmax },
-        { ModelKind.Cbow, LossKind.NegativeSampling },
-        { ModelKind.Cbow, LossKind.HierarchicalSoftmaxAndNegativeSampling },
-    };
-
     [Theory]
-    [MemberData(nameof(Configurations))]
+    [MemberData(nameof(ThreadCountTests.Configurations), MemberType = typeof(ThreadCountTests))]  // every model and loss the engine trains
     public void OneLaunchEqualsTheCpuEnginesSteps(ModelKind modelKind, LossKind loss)
     {
         // Two sentences over a 100-word vocabulary, rare words among them: their paths leave the top nodes
