@@ -135,6 +135,63 @@ internal static class EvalCommands
         return command;
     }
 
+    /// <summary><c>hsoftmax most-similar VECTORS --positive A B --negative C</c>: gensim's most_similar, its words and scores.</summary>
+    public static Command MostSimilar()
+    {
+        var vectors = VectorsArgument();
+        var positive = new Option<string[]>("--positive", "-p") { Description = "Words whose unit vectors are added (exact keys, as gensim's).", AllowMultipleArgumentsPerToken = true };
+        var negative = new Option<string[]>("--negative", "-n") { Description = "Words whose unit vectors are subtracted.", AllowMultipleArgumentsPerToken = true };
+        var k = new Option<int>("--topn", "-k", "--top") { Description = "How many words to show.", DefaultValueFactory = _ => 10 };
+        var restrict = new Option<int?>("--restrict") { Description = "Search only the N most frequent words (gensim's restrict_vocab; default: all)." };
+        var limit = LimitOption();
+        var strict = StrictUtf8Option();
+        var command = new Command("most-similar", "Show the words nearest to the mean of the positive words' unit vectors minus the negative ones' (gensim's most_similar).");
+        command.Arguments.Add(vectors);
+        foreach (Option o in new Option[] { positive, negative, k, restrict, limit, strict }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var io = parse.InvocationConfiguration;
+            return Guard(io.Error, () =>
+            {
+                string[] plus = parse.GetValue(positive) ?? [], minus = parse.GetValue(negative) ?? [];
+                if (plus.Length + minus.Length == 0) throw new ArgumentException("most-similar: give words with --positive and/or --negative");
+                int top = Positive(parse.GetValue(k), "--topn");
+                int r = parse.GetValue(restrict) is int given ? Positive(given, "--restrict") : int.MaxValue;
+                var words = Load(parse.GetValue(vectors)!, parse.GetValue(limit), parse.GetValue(strict), io.Error);
+                WriteRanked(io.Output, words.MostSimilar(plus, minus, top, r));
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    /// <summary><c>hsoftmax doesnt-match VECTORS W1 W2 ...</c>: the word that fits least (gensim's doesnt_match).</summary>
+    public static Command DoesntMatch()
+    {
+        var vectors = VectorsArgument();
+        var words = new Argument<string[]>("words") { Description = "The words (exact keys; words not in the vocabulary are left out, as gensim does).", Arity = ArgumentArity.OneOrMore };
+        var limit = LimitOption();
+        var strict = StrictUtf8Option();
+        var command = new Command("doesnt-match", "Show which of the words is least similar to the mean of them all (gensim's doesnt_match).");
+        command.Arguments.Add(vectors);
+        command.Arguments.Add(words);
+        foreach (Option o in new Option[] { limit, strict }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var io = parse.InvocationConfiguration;
+            return Guard(io.Error, () =>
+            {
+                var loaded = Load(parse.GetValue(vectors)!, parse.GetValue(limit), parse.GetValue(strict), io.Error);
+                string[] given = parse.GetValue(words) ?? [];
+                var unknown = given.Where(w => loaded.IndexOf(w) < 0).ToList();
+                if (unknown.Count > 0) io.Error.WriteLine($"hsoftmax: not in the vocabulary, left out: {string.Join(' ', unknown)}");
+                io.Output.WriteLine(loaded.DoesntMatch(given));
+                return 0;
+            });
+        });
+        return command;
+    }
+
     /// <summary><c>hsoftmax analogy VECTORS A B C</c>: the k best answers to "A is to B as C is to ?" (B - A + C).</summary>
     public static Command Analogy()
     {

@@ -25,6 +25,8 @@ internal static class Program
         root.Subcommands.Add(EvalCommands.Nearest());
         root.Subcommands.Add(EvalCommands.Analogy());
         root.Subcommands.Add(EvalCommands.Similarity());
+        root.Subcommands.Add(EvalCommands.MostSimilar());
+        root.Subcommands.Add(EvalCommands.DoesntMatch());
         root.Subcommands.Add(DoctorCommand.Create());
         root.SetAction((parse, cancel) =>
         {

@@ -113,6 +113,69 @@ public sealed class WordVectors
         return result;
     }
 
+    /// <summary>
+    /// gensim's <c>most_similar(positive, negative, topn, restrict_vocab)</c>: the words nearest by cosine to
+    /// the mean of the unit vectors of <paramref name="positive"/> (weight 1) and <paramref name="negative"/>
+    /// (weight -1), the given words left out. Words are exact keys, as in gensim.
+    /// </summary>
+    /// <param name="restrict">Search only the first N rows (the most frequent words in a word2vec file).</param>
+    /// <exception cref="KeyNotFoundException">A word is not in the vocabulary.</exception>
+    /// <exception cref="ArgumentException">No word was given.</exception>
+    public IReadOnlyList<(string Word, float Similarity)> MostSimilar(IReadOnlyList<string> positive, IReadOnlyList<string>? negative = null, int topn = 10,
+        int restrict = int.MaxValue)
+    {
+        negative ??= [];
+        if (positive.Count + negative.Count == 0) throw new ArgumentException("give at least one positive or negative word");
+        var mean = new float[Dim];
+        var given = new int[positive.Count + negative.Count];
+        int n = 0;
+        foreach (var (words, weight) in new[] { (positive, 1f), (negative, -1f) })
+        {
+            foreach (string word in words)
+            {
+                int i = given[n++] = IndexOfOrThrow(word);
+                AddUnit(i, weight, mean);
+            }
+        }
+        for (int d = 0; d < Dim; d++) mean[d] /= n;
+        return Nearest(mean, topn, given, restrict);
+    }
+
+    /// <summary>
+    /// gensim's <c>doesnt_match</c>: of the words in the vocabulary among <paramref name="words"/> (the others
+    /// are left out, as gensim does), the one least similar to the mean of their unit vectors.
+    /// </summary>
+    /// <exception cref="ArgumentException">None of the words is in the vocabulary.</exception>
+    public string DoesntMatch(IEnumerable<string> words)
+    {
+        var used = words.Select(w => (Word: w, Index: IndexOf(w))).Where(w => w.Index >= 0).ToList();
+        if (used.Count == 0) throw new ArgumentException("none of the words is in the vocabulary");
+        var mean = new float[Dim];
+        foreach (var (_, index) in used) AddUnit(index, 1f, mean);
+        for (int d = 0; d < Dim; d++) mean[d] /= used.Count;
+        Normalise(mean);
+        var unit = new float[Dim];
+        string odd = used[0].Word;
+        float lowest = float.PositiveInfinity;
+        foreach (var (word, index) in used)
+        {
+            unit.AsSpan().Clear();
+            AddUnit(index, 1f, unit);
+            float dot = 0;
+            for (int d = 0; d < Dim; d++) dot += unit[d] * mean[d];
+            if (dot < lowest || (dot == lowest && string.CompareOrdinal(word, odd) < 0)) { lowest = dot; odd = word; }  // ties: gensim sorts (score, word)
+        }
+        return odd;
+    }
+
+    /// <summary>Adds row <paramref name="index"/>, scaled to unit length and by <paramref name="weight"/>, into <paramref name="sum"/>.</summary>
+    private void AddUnit(int index, float weight, Span<float> sum)
+    {
+        var row = GetVector(index);
+        float scale = weight * InverseNorms()[index];
+        for (int d = 0; d < Dim; d++) sum[d] += row[d] * scale;
+    }
+
     /// <summary>A unit-length copy of all rows, made on request and then kept (it doubles the memory).</summary>
     public float[] UnitRows()
     {

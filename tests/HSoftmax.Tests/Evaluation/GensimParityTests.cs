@@ -276,6 +276,62 @@ public class GensimParityTests
     }
 
     [RequiresToolFact("gensim")]
+    public void MostSimilarAndDoesntMatchAreGensims()
+    {
+        // Random vectors: gensim answers each query on the file it wrote, we answer on the same file.
+        using var tmp = new TempFolder();
+        const string script = """
+            import json, sys
+            import numpy as np
+            from gensim.models import KeyedVectors
+            folder = sys.argv[1]
+            rng = np.random.default_rng(11)
+            words = ['w%d' % i for i in range(400)]
+            kv = KeyedVectors(17)
+            kv.add_vectors(words, rng.standard_normal((len(words), 17)).astype(np.float32))
+            kv.save_word2vec_format(folder + '/g.bin', binary=True)
+            queries = [(['w1'], [], 10, None), (['w2', 'w3'], ['w4'], 7, None), ([], ['w5'], 5, None),
+                       (['w6', 'w7', 'w8'], ['w9', 'w10'], 12, 150), (['w399'], ['w0'], 4, 50)]
+            out = {'most_similar': [[[w, float(s)] for w, s in kv.most_similar(positive=p, negative=n, topn=k, restrict_vocab=r)] for p, n, k, r in queries],
+                   'doesnt_match': [kv.doesnt_match(ws) for ws in (['w1', 'w2', 'w3', 'w4'], ['w10', 'w20', 'w30', 'w40', 'w50'], ['w7', 'w8', 'w9', 'nope'])]}
+            json.dump(out, open(folder + '/g.json', 'w'))
+            """;
+        Tools.RunPython(script, tmp.Path);
+        var vectors = Word2VecFile.Load(tmp.File("g.bin"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(tmp.File("g.json")));
+        (string[] Positive, string[] Negative, int Top, int Restrict)[] queries =
+        [
+            (["w1"], [], 10, int.MaxValue), (["w2", "w3"], ["w4"], 7, int.MaxValue), ([], ["w5"], 5, int.MaxValue),
+            (["w6", "w7", "w8"], ["w9", "w10"], 12, 150), (["w399"], ["w0"], 4, 50),
+        ];
+        var expected = doc.RootElement.GetProperty("most_similar").EnumerateArray().ToList();
+        for (int q = 0; q < queries.Length; q++)
+        {
+            var ours = vectors.MostSimilar(queries[q].Positive, queries[q].Negative, queries[q].Top, queries[q].Restrict);
+            var theirs = expected[q].EnumerateArray().Select(e => (Word: e[0].GetString()!, Score: e[1].GetDouble())).ToList();
+            Assert.Equal(theirs.Select(t => t.Word), ours.Select(o => o.Word));
+            for (int i = 0; i < theirs.Count; i++)
+                Assert.True(Math.Abs(theirs[i].Score - ours[i].Similarity) < 1e-5, $"query {q}, {theirs[i].Word}: gensim {theirs[i].Score}, ours {ours[i].Similarity}");
+        }
+        var odd = doc.RootElement.GetProperty("doesnt_match").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(odd[0], vectors.DoesntMatch(["w1", "w2", "w3", "w4"]));
+        Assert.Equal(odd[1], vectors.DoesntMatch(["w10", "w20", "w30", "w40", "w50"]));
+        Assert.Equal(odd[2], vectors.DoesntMatch(["w7", "w8", "w9", "nope"]));
+
+        // The command line prints the same words, one per line with the score.
+        var (code, stdout, stderr) = HSoftmax.Tests.Cli.CliRun.Run("most-similar", tmp.File("g.bin"), "--positive", "w2", "w3", "--negative", "w4", "--topn", "7");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(expected[1].EnumerateArray().Select(e => e[0].GetString()), stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
+        (code, stdout, stderr) = HSoftmax.Tests.Cli.CliRun.Run("doesnt-match", tmp.File("g.bin"), "w7", "w8", "w9", "nope");
+        Assert.Equal(0, code);
+        Assert.Equal(odd[2], stdout.Trim());
+        Assert.Contains("left out: nope", stderr);
+        (code, _, stderr) = HSoftmax.Tests.Cli.CliRun.Run("most-similar", tmp.File("g.bin"), "--positive", "nope");
+        Assert.Equal(1, code);
+        Assert.Equal("hsoftmax: 'nope' is not in the vocabulary", stderr.Trim());
+    }
+
+    [RequiresToolFact("gensim")]
     public void FilesWrittenByGensimLoadExactly()
     {
         using var tmp = new TempFolder();
