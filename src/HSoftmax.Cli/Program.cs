@@ -27,6 +27,7 @@ internal static class Program
         root.Subcommands.Add(EvalCommands.Similarity());
         root.Subcommands.Add(EvalCommands.MostSimilar());
         root.Subcommands.Add(EvalCommands.DoesntMatch());
+        root.Subcommands.Add(VocabCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.SetAction((parse, cancel) =>
         {
