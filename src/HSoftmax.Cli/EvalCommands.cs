@@ -304,7 +304,7 @@ internal static class EvalCommands
             stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,3}  {1}  {2:F4}", i + 1, items[i].Word.PadRight(width), items[i].Score));
     }
 
-    private static WordVectors Load(string path, int? limit, bool strictUtf8, TextWriter stderr)
+    internal static WordVectors Load(string path, int? limit, bool strictUtf8, TextWriter stderr)
     {
         if (Directory.Exists(path)) throw new InputFileException($"{path}: is a folder, not a vectors file");
         if (!File.Exists(path)) throw new InputFileException($"{path}: no such file");
@@ -317,7 +317,7 @@ internal static class EvalCommands
     }
 
     /// <summary>Runs <paramref name="body"/>; bad input becomes one 'hsoftmax: message' line and exit code 1 (2 for a bad option value).</summary>
-    private static int Guard(TextWriter stderr, Func<int> body)
+    internal static int Guard(TextWriter stderr, Func<int> body)
     {
         try
         {
@@ -341,7 +341,7 @@ internal static class EvalCommands
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option}: must be at least 1, got {value}");
 
-    private static Argument<string> VectorsArgument() => new("vectors") { Description = "Vectors file in word2vec text or binary format (fastText .vec, GloVe without header, gzip all accepted)." };
+    internal static Argument<string> VectorsArgument() => new("vectors") { Description = "Vectors file in word2vec text or binary format (fastText .vec, GloVe without header, gzip all accepted)." };
 
     private static Option<string> MethodOption()
     {
@@ -354,5 +354,5 @@ internal static class EvalCommands
 
     private static Option<int?> LimitOption() => new("--limit") { Description = "Read only the first N vectors of the file." };
 
-    private static Option<bool> StrictUtf8Option() => new("--strict-utf8") { Description = "Fail on invalid UTF-8 in words instead of replacing it with U+FFFD." };
+    internal static Option<bool> StrictUtf8Option() => new("--strict-utf8") { Description = "Fail on invalid UTF-8 in words instead of replacing it with U+FFFD." };
 }

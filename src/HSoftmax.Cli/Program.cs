@@ -28,6 +28,7 @@ internal static class Program
         root.Subcommands.Add(EvalCommands.MostSimilar());
         root.Subcommands.Add(EvalCommands.DoesntMatch());
         root.Subcommands.Add(VocabCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.SetAction((parse, cancel) =>
         {

@@ -83,7 +83,7 @@ public static class Word2VecFile
     /// Text: formatting floats is the cost, not the disk, so blocks of rows are formatted on all cores
     /// (<see cref="FloatText"/>: exact, round-trip) and written in order.
     /// </summary>
-    private static void WriteText(WordVectors vectors, Stream output)
+    internal static void WriteText(WordVectors vectors, Stream output)
     {
         const int RowsPerBlock = 1024;
         int blocks = (vectors.Count + RowsPerBlock - 1) / RowsPerBlock;
