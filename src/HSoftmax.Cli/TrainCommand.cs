@@ -61,6 +61,7 @@ internal static class TrainCommand
     private static readonly Option<string?> ReadVocab = new("--read-vocab") { Description = "Use this vocabulary instead of counting the corpus." };
     private static readonly Option<bool?> Eval = new("--eval") { Description = "Evaluate the vectors on the bundled analogy and similarity sets (default: on for the bundled corpus)." };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Only errors and the final summary." };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print the summary (vocabulary, tree, epochs, outputs, scores) as one JSON object instead of text; logs stay on stderr." };
     private static readonly Option<string?> Checkpoint = new("--checkpoint")
     {
         Description = "CPU engine: write a checkpoint (model file) here at intervals, on Ctrl-C and at the end; go on with --resume.",
@@ -82,7 +83,7 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
         foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, GpuWarps, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
-                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Checkpoint, CheckpointEvery, Resume, Continue })
+                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Json, Checkpoint, CheckpointEvery, Resume, Continue })
             command.Options.Add(o);
         command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
         return command;
@@ -289,8 +290,17 @@ internal static class TrainCommand
             Word2VecFile.Save(result.Vectors, output, format, cancel);
             logger.LogInformation("Wrote {Count:N0} vectors to {Path} ({Format}) in {Seconds:F1} s", result.Vectors.Count, output, format.ToString().ToLowerInvariant(), writeClock.Elapsed.TotalSeconds);
 
+            var report = evaluate ? EvaluateAfterTraining.Run(result.Vectors, logger) : null;
+            if (parse.GetValue(Json))
+            {
+                stdout.WriteLine(TrainSummaryJson.Create(result, options, engineName, LossName(options.Loss), clock.Elapsed,
+                    new() { ["vectors"] = Path.GetFullPath(output), ["format"] = format == VectorFormat.Binary ? "binary" : "text",
+                        ["vocabulary"] = saveVocab is null ? null : Path.GetFullPath(saveVocab), ["checkpoint"] = checkpointPath is null ? null : Path.GetFullPath(checkpointPath) },
+                    report));
+                return 0;
+            }
             PrintSummary(stdout, result, options, engineName, output, clock.Elapsed);
-            if (evaluate) EvaluateAfterTraining.Run(result.Vectors, stdout, logger);
+            if (report is not null) EvaluateAfterTraining.Print(report, stdout);
             return 0;
         }
         catch (OperationCanceledException)

@@ -29,6 +29,30 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void JsonSummaryIsOneObjectWithTheRunsFigures()
+    {
+        using var tmp = new TempFolder();
+        string output = tmp.File("v.txt");
+        var (code, stdout, stderr) = Run("train", "--input", Corpus(tmp), "--output", output, "--model", "skipgram", "--loss", "hs", "--dim", "12",
+            "--epochs", "2", "--threads", "1", "--min-count", "1", "--eval", "true", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);  // stdout holds the object and nothing else
+        var r = doc.RootElement;
+        Assert.Equal("hs", r.GetProperty("loss").GetString());
+        Assert.Equal(60, r.GetProperty("vocabulary").GetProperty("words").GetInt32());
+        Assert.Equal(6000, r.GetProperty("vocabulary").GetProperty("tokens").GetInt64());
+        Assert.Equal(59, r.GetProperty("tree").GetProperty("inner_nodes").GetInt32());
+        var epochs = r.GetProperty("epochs").EnumerateArray().ToList();
+        Assert.Equal(2, epochs.Count);
+        Assert.All(epochs, e => Assert.Equal(6000, e.GetProperty("words").GetInt64()));
+        Assert.All(epochs, e => Assert.InRange(e.GetProperty("loss").GetDouble(), 1.0, 20.0));  // -log P of a 60-word tree's path: a few nats
+        Assert.All(epochs, e => Assert.True(e.GetProperty("predictions").GetInt64() > 0 && e.GetProperty("words_per_second").GetDouble() > 0));
+        Assert.Equal(Path.GetFullPath(output), r.GetProperty("outputs").GetProperty("vectors").GetString());
+        Assert.Equal(60, Word2VecFile.Load(output).Count);
+        Assert.True(r.GetProperty("evaluation").GetProperty("similarity").GetArrayLength() > 0);
+    }
+
+    [Fact]
     public void GpuEngineTrainsOnIlgpusCpuAccelerator()
     {
         using var tmp = new TempFolder();
