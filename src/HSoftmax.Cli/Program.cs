@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace HSoftmax.Cli;
 
@@ -18,7 +19,11 @@ internal static class Program
                 return 2;
             }
         }
-        var root = new RootCommand("HSoftmax: word2vec-compatible word vectors (skip-gram, CBOW; hierarchical softmax, negative sampling).\nWith no command, trains on the bundled corpus and shows what it learned.");
+        // A plain command named as users call the tool, not RootCommand, which takes the name of the
+        // running file ("HSoftmax.Cli" under dotnet run or as an installed tool's assembly).
+        var root = new Command("hsoftmax", "HSoftmax: word2vec-compatible word vectors (skip-gram, CBOW; hierarchical softmax, negative sampling).\nWith no command, trains on the bundled corpus and shows what it learned.");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
         var train = TrainCommand.Create();
         root.Subcommands.Add(train);
         root.Subcommands.Add(EvalCommands.Eval());

@@ -11,6 +11,16 @@ public class UsageTests
     public void AUsageErrorExitsTwo(params string[] args) => Assert.Equal(2, Run(args).Code);
 
     [Fact]
+    public void UsageNamesTheToolAsUsersCallIt()
+    {
+        var (code, stdout, _) = Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("  hsoftmax [command] [options]", stdout);
+        Assert.Contains("  hsoftmax train [options]", Run("train", "--help").Out);
+        Assert.Matches(@"^\d+\.\d+\.\d+", Run("--version").Out.Trim());
+    }
+
+    [Fact]
     public void HelpShowsNoDefaultThatIsReallyThisMachinesCoreCount()
     {
         var (code, stdout, _) = Run("train", "--help");
