@@ -1,0 +1,57 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using HSoftmax.Tests.Torch;
+using HSoftmax.Vectors;
+
+namespace HSoftmax.Tests.Samples;
+
+/// <summary>The README's library sample (samples/HSoftmax.Sample) runs, and the README shows its code as it is.</summary>
+[Collection(nameof(RunsAlone))]  // it writes to Console, which the test swaps
+public class LibrarySampleTests
+{
+    [Fact]
+    public void TheSampleTrainsSavesAndShowsNeighbours()
+    {
+        using var tmp = new TempFolder();
+        string vectors = tmp.File("vectors.bin");
+        string corpus = Path.Combine(AppContext.BaseDirectory, "corpora", "eltec12-paragraphs.txt");
+        var entry = Assembly.Load("HSoftmax.Sample").EntryPoint!;
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        try
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+            entry.Invoke(null, [new[] { corpus, vectors, "day" }]);
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var saved = Word2VecFile.Load(vectors);
+        Assert.Equal(100, saved.Dim);
+        Assert.StartsWith($"{saved.Count:N0} vectors of 100 in {vectors}", lines[0]);
+        Assert.Equal(10, lines.Skip(1).Count(l => l.Split(' ').Length == 2 && saved.Contains(l.Split(' ')[0])));
+        Assert.Equal($"loaded {saved.Count:N0} vectors back", lines[^1].Trim());
+        Assert.Contains("/5 ", stderr.ToString());  // a progress line (one a second: a short run may show only the first epochs)
+    }
+
+    [Fact]
+    public void TheReadmeShowsTheSamplesCode()
+    {
+        string root = RepositoryRoot();
+        string sample = File.ReadAllText(Path.Combine(root, "samples", "HSoftmax.Sample", "Program.cs")).ReplaceLineEndings("\n").Trim();
+        string readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
+        Assert.Contains("```csharp\n" + sample + "\n```", readme);
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string path = "")
+    {
+        for (var dir = new DirectoryInfo(Path.GetDirectoryName(path)!); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "HSoftmax.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("HSoftmax.sln not found above " + path);
+    }
+}
