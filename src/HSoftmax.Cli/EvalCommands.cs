@@ -338,7 +338,7 @@ internal static class EvalCommands
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
-    private static int Positive(int value, string option) =>
+    internal static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option}: must be at least 1, got {value}");
 
     internal static Argument<string> VectorsArgument() => new("vectors") { Description = "Vectors file in word2vec text or binary format (fastText .vec, GloVe without header, gzip all accepted)." };

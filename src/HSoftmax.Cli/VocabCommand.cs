@@ -26,23 +26,11 @@ internal static class VocabCommand
         command.SetAction(parse =>
         {
             var io = parse.InvocationConfiguration;
-            try
+            return EvalCommands.Guard(io.Error, () =>
             {
-                int k = parse.GetValue(top);
-                if (k < 1) throw new ArgumentException($"--top: must be at least 1, got {k}");
-                Run(parse.GetValue(file)!, parse.GetValue(words) ?? [], k, io.Output);
+                Run(parse.GetValue(file)!, parse.GetValue(words) ?? [], EvalCommands.Positive(parse.GetValue(top), "--top"), io.Output);
                 return 0;
-            }
-            catch (Exception e) when (e is InputFileException or IOException or UnauthorizedAccessException or KeyNotFoundException)
-            {
-                io.Error.WriteLine($"hsoftmax: {e.Message.ReplaceLineEndings(" ")}");
-                return 1;
-            }
-            catch (ArgumentException e)
-            {
-                io.Error.WriteLine($"hsoftmax: {e.Message.ReplaceLineEndings(" ")}");
-                return 2;
-            }
+            });
         });
         return command;
     }
@@ -53,7 +41,7 @@ internal static class VocabCommand
         Vocabulary vocabulary;
         HuffmanTree tree;
         string treeSource;
-        if (IsModelFile(path))
+        if (ModelFile.IsModelFile(path))
         {
             var model = ModelFile.Load(path);
             vocabulary = model.Vocabulary;
@@ -81,12 +69,5 @@ internal static class VocabCommand
             double share = vocabulary.TotalCount > 0 ? 100.0 * vocabulary.Counts[id] / vocabulary.TotalCount : 0;
             stdout.WriteLine(string.Create(inv, $"{id + 1,8}  {vocabulary.GetWord(id).PadRight(width)}  {vocabulary.Counts[id],14:N0}  {share,7:F3}%  {tree.GetDepth(id),5}  {code}"));
         }
-    }
-
-    private static bool IsModelFile(string path)
-    {
-        Span<byte> head = stackalloc byte[8];
-        using var stream = File.OpenRead(path);
-        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual("HSMODEL\0"u8);
     }
 }

@@ -108,6 +108,14 @@ public static class ModelFile
         }, cancellationToken);
     }
 
+    /// <summary>Whether the file starts with a model file's header (so a tool can tell one from, say, a vocabulary file); it may still be corrupt.</summary>
+    public static bool IsModelFile(string path)
+    {
+        Span<byte> head = stackalloc byte[8];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == Magic.Length && head.SequenceEqual(Magic);
+    }
+
     /// <summary>Reads a model file; a foreign, corrupt, truncated or newer file is a <see cref="ModelFileException"/> saying which.</summary>
     public static TrainingCheckpoint Load(string path)
     {
