@@ -86,13 +86,16 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
         _logger.LogInformation("GPU engine on {Device}; {Warps:N0} warps in flight ({Blocks:N0} blocks of {PerBlock}), {Words:N0} words per launch, {Tree} tree and {Noise} noise rows per block in shared memory",
             _device.Description, layout.Warps, layout.Blocks, layout.WarpsPerBlock, layout.Warps * WordsPerWarp, layout.HotTree, layout.HotNoise);
 
+        // The host keeps the model's arrays: initial values in, each epoch's weights out.
+        plan.EnsureHostMemory(plan.WeightBytes, "the gpu engine's host copy of the weights");
         var model = plan.CreateModel();
         using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout, BatchCapacity(layout));
         var monitor = new TrainingMonitor(plan, corpus, progress, _logger);
         var run = new Run(this, plan, monitor, weights, layout);
+        // Each epoch ends by copying the weights into the model's arrays (for its divergence check), so
+        // after the last one they already hold the result.
         for (int epoch = 1; epoch <= o.Epochs; epoch++)
             run.Epoch(corpus, epoch, cancellationToken);
-        weights.CopyOut();
         return monitor.Finish(model);
     }
 
