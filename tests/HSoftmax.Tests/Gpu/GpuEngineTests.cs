@@ -95,7 +95,7 @@ public unsafe class GpuEngineTests
         // The first 150,000 words of the bundled corpus, 2 epochs: the CPU accelerator runs about 5,000
         // skip-gram words a second, too slow for the whole corpus in CI. Within 3% of the CPU engine's loss.
         using var tmp = new TempFolder();
-        string slice = tmp.Write("slice.txt", FirstWords(BundledCorpus(), 150_000));
+        string slice = tmp.Write("slice.txt", FirstWords(RepositoryFiles.BundledCorpus, 150_000));
         var options = new TrainingOptions { Model = model, Loss = loss, Dim = 50, Epochs = 2, Threads = 2, Seed = 1 };
         var cpu = new CpuEngine().Train(options, new CorpusReader([slice]));
         using var engine = OnCpu();
@@ -205,8 +205,6 @@ public unsafe class GpuEngineTests
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 + 1e-5 * Math.Abs(expected[i]), $"{what}[{i}]: cpu {expected[i]}, gpu {actual[i]}");
     }
-
-    private static string BundledCorpus() => Path.Combine(AppContext.BaseDirectory, "corpora", "eltec12-paragraphs.txt");
 
     private static string FirstWords(string path, int words)
     {

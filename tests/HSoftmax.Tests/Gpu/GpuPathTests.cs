@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using HSoftmax.Corpus;
 using HSoftmax.Tests.Cli;
 using HSoftmax.Tests.Torch;
@@ -80,7 +79,7 @@ public class GpuPathTests
     {
         // The script a CUDA machine runs, here on the CPU with a small corpus: pack (a self-contained
         // publish), unpack, doctor, three torch runs, two CPU-engine runs, one table.
-        string script = Path.Combine(RepositoryRoot(), "tools", "gpu_check.sh");
+        string script = Path.Combine(RepositoryFiles.Root, "tools", "gpu_check.sh");
         var start = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { script, "--device", "cpu", "--tokens", "150000" }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
@@ -107,12 +106,5 @@ public class GpuPathTests
             .Split('|', StringSplitOptions.TrimEntries)[4], System.Globalization.CultureInfo.InvariantCulture);
         foreach (string config in new[] { "sg-hs", "sg-ns", "cbow-hs" })
             Assert.True(Math.Abs(Loss("gpu cpu", config) / Loss("cpu engine", config) - 1) < 0.05, $"{config}: gpu engine {Loss("gpu cpu", config)}, cpu engine {Loss("cpu engine", config)}");
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "")
-    {
-        for (var dir = new DirectoryInfo(Path.GetDirectoryName(path)!); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "HSoftmax.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("the repository root (HSoftmax.sln) is not above " + path);
     }
 }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using HSoftmax.Tests.Torch;
 using HSoftmax.Vectors;
 
@@ -14,7 +13,7 @@ public class LibrarySampleTests
     {
         using var tmp = new TempFolder();
         string vectors = tmp.File("vectors.bin");
-        string corpus = Path.Combine(AppContext.BaseDirectory, "corpora", "eltec12-paragraphs.txt");
+        string corpus = RepositoryFiles.BundledCorpus;
         var entry = Assembly.Load("HSoftmax.Sample").EntryPoint!;
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -42,16 +41,9 @@ public class LibrarySampleTests
     [Fact]
     public void TheReadmeShowsTheSamplesCode()
     {
-        string root = RepositoryRoot();
+        string root = RepositoryFiles.Root;
         string sample = File.ReadAllText(Path.Combine(root, "samples", "HSoftmax.Sample", "Program.cs")).ReplaceLineEndings("\n").Trim();
         string readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
         Assert.Contains("```csharp\n" + sample + "\n```", readme);
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "")
-    {
-        for (var dir = new DirectoryInfo(Path.GetDirectoryName(path)!); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "HSoftmax.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("HSoftmax.sln not found above " + path);
     }
 }

@@ -120,7 +120,7 @@ public class EngineQualityTests
     [Fact]
     public void TorchEngineTrainsTheBundledCorpusAsWellAsTheCpuEngine()
     {
-        string corpus = Path.Combine(AppContext.BaseDirectory, "corpora", "eltec12-paragraphs.txt");
+        string corpus = RepositoryFiles.BundledCorpus;
         string eval = Path.Combine(AppContext.BaseDirectory, "corpora", "eval", "analogy");
         Assert.True(File.Exists(corpus), $"the bundled corpus is copied beside the tests: {corpus}");
         var options = new TrainingOptions { Model = ModelKind.SkipGram, Loss = LossKind.NegativeSampling, Dim = 50, Epochs = 3, Threads = 2, Seed = 1 };

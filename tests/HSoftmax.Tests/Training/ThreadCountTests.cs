@@ -24,7 +24,7 @@ public class ThreadCountTests
     [MemberData(nameof(Configurations))]
     public void SixteenThreadsEndAtTheOneThreadLossOnTheBundledCorpus(ModelKind model, LossKind loss)
     {
-        string corpus = Path.Combine(AppContext.BaseDirectory, "corpora", "eltec12-paragraphs.txt");
+        string corpus = RepositoryFiles.BundledCorpus;
         var options = new TrainingOptions { Model = model, Loss = loss, Dim = 50, Epochs = 2, Seed = 5 };
         double one = new CpuEngine().Train(options with { Threads = 1 }, new CorpusReader([corpus])).Epochs[^1].Loss;
         var sixteen = new CpuEngine().Train(options with { Threads = 16 }, new CorpusReader([corpus]));
