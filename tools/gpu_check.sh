@@ -2,7 +2,8 @@
 # One command that shows whether HSoftmax's GPU engine works on a CUDA machine, and how fast it is there.
 #
 #   tools/gpu_check.sh pack [PAYLOAD] [--corpus FILE] [--tokens N]
-#       Here, with the .NET SDK: a self-contained publish without libtorch (-p:HSoftmaxLibTorch=none) and a
+#       Here, with the .NET SDK: a self-contained publish of the tool, its torch add-on without libtorch
+#       (-p:HSoftmaxLibTorch=none) and its gpu add-on in addons/, and a
 #       corpus (the first N tokens of FILE, default the bundled corpus), packed with xz; refuses over 60 MB.
 #   tools/gpu_check.sh run PAYLOAD [--device cuda|cpu] [--libtorch DIR]
 #       There, with no .NET (PyTorch for the torch engine; the gpu engine needs only the NVIDIA driver):
@@ -39,9 +40,14 @@ pack() {
   payload=$1 corpus=$2 tokens=$3
   command -v dotnet >/dev/null || die "pack needs the .NET SDK (run 'pack' on the development machine)"
   stage=$(mktemp -d)
-  say "publishing (self-contained, no libtorch package)"
+  say "publishing (self-contained tool; its torch and gpu add-ons beside it, no libtorch package)"
   dotnet publish "$ROOT/src/HSoftmax.Cli" -c Release -r linux-x64 --self-contained \
-    -p:HSoftmaxLibTorch=none -p:UseAppHost=true -o "$stage/app" -v q -nologo >/dev/null
+    -p:UseAppHost=true -o "$stage/app" -v q -nologo >/dev/null
+  # The add-ons as an installed tool finds them, in folders of their own (run points HSOFTMAX_ADDONS there).
+  dotnet publish "$ROOT/src/HSoftmax.Cli.Torch" -c Release -r linux-x64 --no-self-contained \
+    -p:HSoftmaxLibTorch=none -o "$stage/app/addons/torch" -v q -nologo >/dev/null
+  dotnet publish "$ROOT/src/HSoftmax.Cli.Gpu" -c Release -r linux-x64 --no-self-contained \
+    -o "$stage/app/addons/gpu" -v q -nologo >/dev/null
   # The kernel benchmark beside it: the same runtime, one more assembly.
   dotnet publish "$ROOT/tools/HSoftmax.KernelBench" -c Release -r linux-x64 --self-contained \
     -p:UseAppHost=true -o "$stage/app" -v q -nologo >/dev/null
@@ -98,6 +104,8 @@ run() {
     torch_ok=0 libtorch="(none)"
   fi
   app="$work/app/HSoftmax.Cli"
+  HSOFTMAX_ADDONS="$work/app/addons/torch:$work/app/addons/gpu"
+  export HSOFTMAX_ADDONS
   corpus="$work/corpus.txt"
   tokens=$(awk '{ n += NF } END { print n }' "$corpus")
   say "libtorch from $libtorch; corpus $tokens tokens; device $device"

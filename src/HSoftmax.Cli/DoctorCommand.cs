@@ -3,54 +3,49 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using HSoftmax.Corpus;
-using HSoftmax.Torch;
+using HSoftmax.Cli.AddOns;
 using HSoftmax.Training;
 
 namespace HSoftmax.Cli;
 
 /// <summary>
-/// <c>hsoftmax doctor</c>: the first command on a new machine. Versions, then every libtorch operation the
-/// TorchSharp engine uses, each named before it runs (a native crash still names its culprit), then one
-/// epoch of the bundled corpus on the device, its loss checked against the CPU engine's.
+/// <c>hsoftmax doctor</c>: the first command on a new machine, for an add-on engine. Versions, then the
+/// engine's native checks (for torch, every libtorch operation it uses), each named before it runs (a
+/// native crash still names its culprit), then one epoch of the bundled corpus on the device, its loss
+/// checked against the CPU engine's.
 /// </summary>
 internal static class DoctorCommand
 {
     /// <summary>The most the two engines' one-epoch losses may differ by, relative (measured: about 1%).</summary>
     private const double LossTolerance = 0.05;
 
-    private static readonly Option<string> Device = new("--device") { Description = "cpu, cuda, cuda:N or auto (CUDA where libtorch reports it).", DefaultValueFactory = _ => "auto" };
+    private static readonly Option<string> Engine = new("--engine") { Description = "The engine to check: torch or gpu.", DefaultValueFactory = _ => "torch" };
+    private static readonly Option<string> Device = new("--device") { Description = "cpu, cuda, cuda:N or auto (CUDA where the engine finds it).", DefaultValueFactory = _ => "auto" };
     private static readonly Option<bool> NoTraining = new("--no-training") { Description = "Skip the one-epoch comparison of the engines." };
 
     public static Command Create()
     {
-        var command = new Command("doctor", "Check this machine for the TorchSharp engine: versions, every libtorch operation it uses, and one epoch against the CPU engine.");
+        var command = new Command("doctor", "Check this machine for an add-on engine: versions, its native checks (for torch, every libtorch operation it uses), and one epoch against the CPU engine.");
+        Engine.AcceptOnlyFromAmong("torch", "gpu");
+        command.Options.Add(Engine);
         command.Options.Add(Device);
         command.Options.Add(NoTraining);
-        command.SetAction((parse, cancel) => Task.FromResult(Run(parse.GetValue(Device)!, parse.GetValue(NoTraining), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error)));
+        command.SetAction((parse, cancel) => Task.FromResult(Run(parse.GetValue(Engine)!, parse.GetValue(Device)!, parse.GetValue(NoTraining), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error)));
         return command;
     }
 
-    internal static int Run(string device, bool noTraining, TextWriter stdout, TextWriter stderr)
+    internal static int Run(string engine, string device, bool noTraining, TextWriter stdout, TextWriter stderr)
     {
         var inv = CultureInfo.InvariantCulture;
-        string step = "load libtorch";
+        string step = "load the add-on";
+        IEngineAddOn? addOn = null;
         try
         {
             stdout.WriteLine($"HSoftmax     {typeof(DoctorCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?"}");
             stdout.WriteLine($".NET         {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores");
             stdout.Flush();
-            var info = LibTorchInfo.Read();
-            stdout.WriteLine($"TorchSharp   {info.TorchSharpVersion}, built for libtorch {info.BoundLibTorch}");
-            stdout.WriteLine($"libtorch     {info.LoadedVersion ?? "version unknown"} at {info.LoadedPath ?? "?"}");
-            if (info.Mismatch is { } mismatch) stdout.WriteLine($"WARNING      {mismatch}");
-            stdout.WriteLine(info.CudaDriver is null ? "CUDA         no driver (libcuda.so.1 does not load)"
-                : $"CUDA         driver {info.CudaDriver}; libtorch's runtime {info.CudaRuntime ?? "none (a CPU build)"}; {(info.CudaDevices.Count == 0 ? "no devices" : string.Join("; ", info.CudaDevices))}");
-            stdout.WriteLine();
-            stdout.WriteLine($"Operations on {device} (each named before it runs):");
-            stdout.Flush();
-            TorchDiagnostics.CheckOperations(device,
-                name => { step = name; stdout.Write($"  {name} ... "); stdout.Flush(); },
-                (_, time) => { stdout.WriteLine(string.Create(inv, $"ok ({time.TotalMilliseconds:F1} ms)")); stdout.Flush(); });
+            addOn = (engine == "gpu" ? AddOn.Gpu : AddOn.Torch).Load<IEngineAddOn>();
+            addOn.Diagnose(device, stdout, name => step = name);
             if (!noTraining)
             {
                 step = "one epoch of the bundled corpus";
@@ -61,12 +56,14 @@ internal static class DoctorCommand
                 stdout.Flush();
                 var reader = new CorpusReader([corpus]);
                 var plan = TrainingPlan.Prepare(options, reader);
-                var torch = new TorchEngine(new TorchOptions { Device = device }).Train(plan, reader);
+                var engineUnderTest = addOn.Create(EngineFlags.Defaults(device), null);
+                var onDevice = engineUnderTest.Train(plan, reader);
+                (engineUnderTest as IDisposable)?.Dispose();
                 var cpu = new CpuEngine().Train(plan, reader);
-                double torchLoss = torch.Epochs[0].Loss, cpuLoss = cpu.Epochs[0].Loss, gap = Math.Abs(torchLoss - cpuLoss) / cpuLoss;
-                stdout.WriteLine(string.Create(inv, $"  torch engine on {device}: loss {torchLoss:F4}, {torch.WordsPerSecond:N0} words/s"));
-                stdout.WriteLine(string.Create(inv, $"  CPU engine:              loss {cpuLoss:F4}, {cpu.WordsPerSecond:N0} words/s"));
-                if (!double.IsFinite(torchLoss) || gap > LossTolerance)
+                double deviceLoss = onDevice.Epochs[0].Loss, cpuLoss = cpu.Epochs[0].Loss, gap = Math.Abs(deviceLoss - cpuLoss) / cpuLoss;
+                stdout.WriteLine(string.Create(inv, $"  {engine} engine on {device}: loss {deviceLoss:F4}, {onDevice.WordsPerSecond:N0} words/s"));
+                stdout.WriteLine(string.Create(inv, $"  cpu engine:             loss {cpuLoss:F4}, {cpu.WordsPerSecond:N0} words/s"));
+                if (!double.IsFinite(deviceLoss) || gap > LossTolerance)
                     throw new InvalidOperationException(string.Create(inv, $"the losses differ by {gap * 100:F1}%, more than {LossTolerance * 100:F0}%: the device computes something else"));
                 stdout.WriteLine(string.Create(inv, $"  the losses differ by {gap * 100:F1}% (at most {LossTolerance * 100:F0}%): ok"));
             }
@@ -79,9 +76,10 @@ internal static class DoctorCommand
             stdout.WriteLine("FAILED");
             stdout.Flush();
             // The one option doctor shares with the library: say it as the flag.
-            string message = e is InvalidOptionException { Option: nameof(TorchOptions.Device) } option ? $"--device: {option.Reason}" : e.Message.Split('\n')[0].Trim();
+            string message = e is InvalidOptionException option && addOn?.FlagOf(option.Option) is string flag ? $"{flag}: {option.Reason}"
+                : addOn?.Explain(e) ?? e.Message.Split('\n')[0].Trim();
             stderr.WriteLine($"hsoftmax: doctor: '{step}' failed: {message}");
-            return e is InvalidOptionException or TorchUnavailableException ? 2 : 1;
+            return e is InvalidOptionException ? 2 : 1;
         }
     }
 }

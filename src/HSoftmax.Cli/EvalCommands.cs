@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using HSoftmax.Cli.AddOns;
 using HSoftmax.Corpus;
 using HSoftmax.Evaluation;
 using HSoftmax.Vectors;
@@ -20,6 +21,8 @@ internal sealed record EvalSettings
     public SimilarityOptions Similarity { get; init; } = new();
     public bool Json { get; init; }
     public bool Sections { get; init; }
+    /// <summary>A PNG to draw the scores in, or null.</summary>
+    public string? Plot { get; init; }
     /// <summary>Read at most this many vectors.</summary>
     public int? Limit { get; init; }
     public bool StrictUtf8 { get; init; }
@@ -42,12 +45,13 @@ internal static class EvalCommands
         var dummy = new Option<bool>("--dummy4unknown") { Description = "Count analogy questions with unknown words as wrong, and score unknown pairs 0 (gensim's dummy4unknown), instead of skipping them." };
         var sections = new Option<bool>("--sections") { Description = "Show every analogy section." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var plot = Pictures.PlotOption("each set's score and each analogy section's accuracy");
         var limit = LimitOption();
         var strict = StrictUtf8Option();
 
         var command = new Command("eval", "Evaluate word vectors on analogy (accuracy) and word-similarity (Spearman) sets, as word2vec's compute-accuracy and gensim do.");
         command.Arguments.Add(vectors);
-        foreach (Option o in new Option[] { analogy, similarity, sets, restrict, simRestrict, method, caseSensitive, dummy, sections, json, limit, strict })
+        foreach (Option o in new Option[] { analogy, similarity, sets, restrict, simRestrict, method, caseSensitive, dummy, sections, json, plot, limit, strict })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -76,6 +80,7 @@ internal static class EvalCommands
                     },
                     Json = parse.GetValue(json),
                     Sections = parse.GetValue(sections),
+                    Plot = parse.GetValue(plot),
                     Limit = parse.GetValue(limit),
                     StrictUtf8 = parse.GetValue(strict),
                 };
@@ -237,6 +242,12 @@ internal static class EvalCommands
         }
         foreach (string file in analogyFiles.Concat(similarityFiles))
             if (!File.Exists(file)) throw new InputFileException($"{file}: no such file");
+        IPlotAddOn? plots = null;
+        if (settings.Plot is string plotPath)
+        {
+            OutputPaths.Check([("--plot", plotPath)], [settings.Vectors, .. analogyFiles, .. similarityFiles], [settings.Vectors, .. analogyFiles, .. similarityFiles]);
+            plots = Pictures.Prepare(plotPath, "--plot");
+        }
 
         // Only the first max(restrict) rows take part, so reading stops there (as gensim's restrict_vocab would ignore the rest).
         int needed = Math.Max(analogyFiles.Count > 0 ? settings.Analogy.Restrict : 0, similarityFiles.Count > 0 ? settings.Similarity.Restrict : 0);
@@ -251,6 +262,11 @@ internal static class EvalCommands
         foreach (var (set, invalid) in report.Analogy.Select(a => (a.Set, a.InvalidLines)).Concat(report.Similarity.Select(r => (r.Set, r.InvalidLines))))
             if (invalid > 0)
                 stderr.WriteLine($"hsoftmax: warning: {set}: {invalid:N0} malformed line(s) skipped, as gensim skips them");
+        if (plots is not null)
+        {
+            Pictures.Scores(plots, report, $"{Path.GetFileName(settings.Vectors)}: {vectors.Count:N0} words x {vectors.Dim}", settings.Plot!);
+            stderr.WriteLine($"hsoftmax: drew {Path.GetFullPath(settings.Plot!)}");
+        }
         if (settings.Json)
         {
             stdout.WriteLine(report.ToJson());
@@ -324,7 +340,7 @@ internal static class EvalCommands
             return body();
         }
         catch (Exception e) when (e is InputFileException or IOException or UnauthorizedAccessException or KeyNotFoundException
-                                      or InvalidDataException or OutOfMemoryException)
+                                      or InvalidDataException or OutOfMemoryException or AddOnMissingException)
         {
             stderr.WriteLine($"hsoftmax: {OneLine(e.Message)}");
             return 1;

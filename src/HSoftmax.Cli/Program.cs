@@ -34,6 +34,7 @@ internal static class Program
         root.Subcommands.Add(EvalCommands.DoesntMatch());
         root.Subcommands.Add(VocabCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(Pictures.MapCommand());
         root.Subcommands.Add(DoctorCommand.Create());
         root.SetAction((parse, cancel) =>
         {

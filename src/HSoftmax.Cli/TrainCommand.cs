@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using HSoftmax.Corpus;
-using HSoftmax.Gpu;
-using HSoftmax.Torch;
+using HSoftmax.Cli.AddOns;
 using HSoftmax.Training;
 using HSoftmax.Vectors;
 using Microsoft.Extensions.Logging;
@@ -36,11 +35,11 @@ internal static class TrainCommand
     };
     private static readonly Option<int?> GpuWarps = new("--gpu-warps") { Description = "GPU engine: warps training at once, one centre word each (default 32 per multiprocessor)." };
     private static readonly Option<int?> Batch = new("--batch") { Description = "Torch engine: predictions per SGD step (default 4096; much larger batches train worse)." };
-    private static readonly Option<int> Samples = new("--samples") { Description = "Sampled softmax: candidates drawn per step, shared by the batch.", DefaultValueFactory = _ => 1024 };
+    private static readonly Option<int> Samples = new("--samples") { Description = "Sampled softmax: candidates drawn per step, shared by the batch.", DefaultValueFactory = _ => EngineFlags.Defaults("").Samples };
     private static readonly Option<int> RowCap = new("--row-cap")
     {
         Description = "Torch engine: a row touched c times in one step moves by min(1, N/c) x the sum of its updates (at most N SGD steps); 0 for no cap.",
-        DefaultValueFactory = _ => 64,
+        DefaultValueFactory = _ => EngineFlags.Defaults("").RowCap,
     };
     private static readonly Option<string> Proposal = Choice("--proposal", "Sampled softmax: candidates from a log-uniform (Zipf) law over frequency rank, or from count^0.75.", "log-uniform", "log-uniform", "unigram");
     private static readonly Option<int> Dim = new("--dim") { Description = "Vector dimension.", DefaultValueFactory = _ => 100 };
@@ -61,6 +60,7 @@ internal static class TrainCommand
     private static readonly Option<string?> ReadVocab = new("--read-vocab") { Description = "Use this vocabulary instead of counting the corpus." };
     private static readonly Option<bool?> Eval = new("--eval") { Description = "Evaluate the vectors on the bundled analogy and similarity sets (default: on for the bundled corpus)." };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Only errors and the final summary." };
+    private static readonly Option<string?> Plot = Pictures.PlotOption("the loss over training and per epoch, and words/s,");
     private static readonly Option<bool> Json = new("--json") { Description = "Print the summary (vocabulary, tree, epochs, outputs, scores) as one JSON object instead of text; logs stay on stderr." };
     private static readonly Option<string?> Checkpoint = new("--checkpoint")
     {
@@ -83,7 +83,7 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
         foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, GpuWarps, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
-                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Json, Checkpoint, CheckpointEvery, Resume, Continue })
+                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Json, Plot, Checkpoint, CheckpointEvery, Resume, Continue })
             command.Options.Add(o);
         command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
         return command;
@@ -102,7 +102,10 @@ internal static class TrainCommand
     /// The flag of each library option: the core and the engines name properties ("MinAlpha: must be ...")
     /// and the tool says flags ("--min-alpha: must be ..."). The one place the two meet.
     /// </summary>
-    private static Option FlagOf(string property) => property switch
+    private static string FlagOf(string property, IEngineAddOn? addOn) =>
+        addOn?.FlagOf(property) ?? CoreFlagOf(property).Name;
+
+    private static Option CoreFlagOf(string property) => property switch
     {
         nameof(TrainingOptions.Model) => Model,
         nameof(TrainingOptions.Loss) => Loss,
@@ -118,11 +121,6 @@ internal static class TrainCommand
         nameof(TrainingOptions.Epochs) => Epochs,
         nameof(TrainingOptions.Threads) => Threads,
         nameof(CorpusOptions.MaxSentenceLength) => MaxSentence,
-        nameof(TorchOptions.Device) => Device,
-        nameof(TorchOptions.Batch) => Batch,
-        nameof(TorchOptions.Samples) => Samples,
-        nameof(TorchOptions.RowCap) => RowCap,
-        nameof(GpuOptions.WarpsInFlight) => GpuWarps,
         nameof(TrainingPlan.Checkpoint) => Resume,
         _ => throw new ArgumentOutOfRangeException(nameof(property), property, "an option the command line does not have"),
     };
@@ -142,6 +140,7 @@ internal static class TrainCommand
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider(quiet ? LogLevel.Warning : LogLevel.Information, stderr)));
         var logger = loggerFactory.CreateLogger("hsoftmax");
         CheckpointPolicy? checkpoints = null;
+        IEngineAddOn? addOn = null;
         try
         {
             void RefuseIfGiven(string why, params Option[] refused)
@@ -238,20 +237,10 @@ internal static class TrainCommand
                 };
             }
             // The engine is made before any work: --device cuda without CUDA is said at once.
-            ITrainingEngine engine = engineName switch
-            {
-                "torch" => new TorchEngine(new TorchOptions
-                {
-                    Device = parse.GetValue(Device)!,
-                    Batch = parse.GetValue(Batch) ?? 0,
-                    Samples = parse.GetValue(Samples),
-                    Proposal = parse.GetValue(Proposal) == "unigram" ? SampledProposal.Unigram : SampledProposal.LogUniform,
-                    RowCap = parse.GetValue(RowCap),
-                    TuneProcess = true,
-                }, logger),
-                "gpu" => new GpuEngine(new GpuOptions { Device = parse.GetValue(Device)!, WarpsInFlight = parse.GetValue(GpuWarps) ?? 0 }, logger),
-                _ => new CpuEngine(logger) { Checkpoints = checkpoints, CompactHeapFirst = true },
-            };
+            addOn = engineName switch { "torch" => AddOn.Torch.Load<IEngineAddOn>(), "gpu" => AddOn.Gpu.Load<IEngineAddOn>(), _ => null };
+            ITrainingEngine engine = addOn?.Create(new EngineFlags(parse.GetValue(Device)!, parse.GetValue(Batch), parse.GetValue(Samples),
+                    parse.GetValue(Proposal) == "unigram", parse.GetValue(RowCap), parse.GetValue(GpuWarps)), logger)
+                ?? new CpuEngine(logger) { Checkpoints = checkpoints, CompactHeapFirst = true };
             using var engineResources = engine as IDisposable;
             if (!engine.Capabilities.Losses.Contains(options.Loss))
                 throw new ArgumentException($"--loss {LossName(options.Loss)}: the {engineName} engine trains {string.Join(", ", engine.Capabilities.Losses.Select(LossName))}; --engine picks another");
@@ -261,7 +250,10 @@ internal static class TrainCommand
             var outputs = new List<(string, string)> { ("--output", output) };
             if (saveVocab is not null) outputs.Add(("--save-vocab", saveVocab));
             if (checkpointPath is not null) outputs.Add(("--checkpoint", checkpointPath));
+            string? plotPath = parse.GetValue(Plot);
+            if (plotPath is not null) outputs.Add(("--plot", plotPath));
             OutputPaths.Check(outputs, inputs, files);
+            var plots = plotPath is null ? null : Pictures.Prepare(plotPath, "--plot");
             bool evaluate = Setting(Eval, parse.GetValue(Eval)?.ToString()) is string evalSetting ? bool.Parse(evalSetting) : bundled;
 
             var clock = Stopwatch.StartNew();
@@ -290,11 +282,16 @@ internal static class TrainCommand
             Word2VecFile.Save(result.Vectors, output, format, cancel);
             logger.LogInformation("Wrote {Count:N0} vectors to {Path} ({Format}) in {Seconds:F1} s", result.Vectors.Count, output, format.ToString().ToLowerInvariant(), writeClock.Elapsed.TotalSeconds);
 
+            if (plots is not null)
+            {
+                Pictures.Training(plots, progress.Points, result, $"{(options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW")} + {LossName(options.Loss)}, dim {options.Dim}, {engineName} engine: {Path.GetFileName(Describe(files))}", plotPath!);
+                logger.LogInformation("Drew the training curve in {Path}", Path.GetFullPath(plotPath!));
+            }
             var report = evaluate ? EvaluateAfterTraining.Run(result.Vectors, logger) : null;
             if (parse.GetValue(Json))
             {
                 stdout.WriteLine(TrainSummaryJson.Create(result, options, engineName, LossName(options.Loss), clock.Elapsed,
-                    new() { ["vectors"] = Path.GetFullPath(output), ["format"] = format == VectorFormat.Binary ? "binary" : "text",
+                    new() { ["vectors"] = Path.GetFullPath(output), ["format"] = format == VectorFormat.Binary ? "binary" : "text", ["plot"] = plotPath is null ? null : Path.GetFullPath(plotPath),
                         ["vocabulary"] = saveVocab is null ? null : Path.GetFullPath(saveVocab), ["checkpoint"] = checkpointPath is null ? null : Path.GetFullPath(checkpointPath) },
                     report));
                 return 0;
@@ -316,27 +313,19 @@ internal static class TrainCommand
             stderr.WriteLine($"hsoftmax: {e.Message}; the last good checkpoint is {checkpoints.Path} (epoch {Math.Min(last.Epoch, last.Options.Epochs)}, {last.WordsDone:N0} words)");
             return 1;
         }
-        catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("Exception raised from", StringComparison.Ordinal) || e.StackTrace?.Contains("TorchSharp", StringComparison.Ordinal) == true)
+        catch (Exception e) when (addOn?.Explain(e) is string explained)
         {
-            // libtorch's errors (out of device memory, a driver fault) carry a native backtrace: its first line says it.
             ProgressLine.ClearIfShown(stderr);
-            stderr.WriteLine($"hsoftmax: libtorch: {e.Message.Split('\n')[0].Trim()}");
-            return 1;
-        }
-        catch (ILGPU.Runtime.AcceleratorException e)
-        {
-            // A kernel launch or a device allocation failed (out of device memory, a driver fault).
-            ProgressLine.ClearIfShown(stderr);
-            stderr.WriteLine($"hsoftmax: gpu engine: {e.Message.Split('\n')[0].Trim()}");
+            stderr.WriteLine($"hsoftmax: {explained}");
             return 1;
         }
         catch (InvalidOptionException e)
         {
             ProgressLine.ClearIfShown(stderr);
-            stderr.WriteLine($"hsoftmax: {FlagOf(e.Option).Name}: {e.Reason}");
+            stderr.WriteLine($"hsoftmax: {FlagOf(e.Option, addOn)}: {e.Reason}");
             return 2;
         }
-        catch (Exception e) when (e is InputFileException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or TorchUnavailableException or TrainingDivergedException)
+        catch (Exception e) when (e is InputFileException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or AddOnMissingException or TrainingDivergedException)
         {
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: {e.Message}");
@@ -400,14 +389,21 @@ internal static class TrainCommand
         }
     }
 
-    /// <summary>Progress: a live line on a terminal, a log line every 10 s otherwise.</summary>
+    /// <summary>Progress: a live line on a terminal, a log line every 10 s otherwise; every report kept for --plot.</summary>
     private sealed class ProgressReporter(TextWriter stderr, ILogger logger, bool quiet) : IProgress<TrainingProgress>
     {
         private readonly bool _live = !Console.IsErrorRedirected;
+        private readonly List<TrainingProgress> _points = [];
         private DateTime _lastLog = DateTime.UtcNow;
+
+        public IReadOnlyList<TrainingProgress> Points
+        {
+            get { lock (_points) return [.. _points]; }
+        }
 
         public void Report(TrainingProgress p)
         {
+            lock (_points) _points.Add(p);
             if (quiet) return;
             string text = string.Create(CultureInfo.InvariantCulture,
                 $"epoch {p.Epoch}/{p.Epochs}  {p.Fraction * 100,5:F1}%  alpha {p.Alpha:F5}  loss {p.EpochLoss:F4}  {p.WordsPerSecond,9:N0} words/s  ETA {p.Remaining:hh\\:mm\\:ss}");

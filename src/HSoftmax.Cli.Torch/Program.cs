@@ -1,0 +1,7 @@
+namespace HSoftmax.Cli.Torch;
+
+/// <summary><c>hsoftmax-torch</c>: the whole tool, with this add-on in its own folder.</summary>
+internal static class Program
+{
+    public static int Main(string[] args) => Cli.Program.Main(args);
+}
