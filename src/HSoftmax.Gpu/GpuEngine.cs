@@ -39,6 +39,9 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     private readonly Action<KernelConfig, TrainArgs> _kernel;
 
     /// <summary>Opens the device now, so that a missing driver or GPU is reported before any work.</summary>
+    /// <param name="gpuOptions">The engine's own settings; checked here.</param>
+    /// <param name="logger">Receives the engine's log lines; null for none.</param>
+    /// <exception cref="InvalidOptionException">A setting in <paramref name="gpuOptions"/> is out of range, or no CUDA driver or device is there.</exception>
     public GpuEngine(GpuOptions gpuOptions, ILogger? logger = null) : this(gpuOptions, logger, null) { }
 
     internal GpuEngine(GpuOptions gpuOptions, ILogger? logger, CpuAcceleratorShape? cpuShape)
@@ -58,6 +61,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
         }
     }
 
+    /// <summary>"gpu": hierarchical softmax, negative sampling and both together; does not resume from checkpoints.</summary>
     public EngineCapabilities Capabilities { get; } = new("gpu",
         [LossKind.HierarchicalSoftmax, LossKind.NegativeSampling, LossKind.HierarchicalSoftmaxAndNegativeSampling], Resumes: false);
 
@@ -78,6 +82,8 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
 
     private int BatchCapacity(LaunchLayout layout) => layout.Warps * WordsPerWarp + ChunkSlack;
 
+    /// <inheritdoc/>
+    /// <exception cref="InsufficientMemoryException">The host copy of the weights does not fit in the memory available now.</exception>
     public TrainingResult Train(TrainingPlan plan, CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Capabilities.Check(plan);
@@ -99,13 +105,16 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
         return monitor.Finish(model);
     }
 
+    /// <summary>Releases the device and its accelerator; the engine cannot train after.</summary>
     public void Dispose() => _device.Dispose();
 
     /// <summary>
     /// Times <paramref name="launches"/> launches of the kernel over one batch (after one launch to warm
     /// up), the weights already on the device: the kernel benchmark's handle (tools/HSoftmax.KernelBench).
     /// </summary>
+    /// <param name="plan">The plan whose weights are put on the device (fresh ones: <see cref="TrainingPlan.CreateModel"/>).</param>
     /// <param name="batch">Builds a batch of the given number of kept words: (word ids, sentence numbers).</param>
+    /// <param name="launches">Launches to time, after the warm-up one.</param>
     /// <returns>Predictions per launch, seconds per launch, words per launch.</returns>
     internal (long Predictions, double Seconds, int Words) TimeLaunches(TrainingPlan plan, Func<int, (int[] Words, int[] Sentences)> batch, int launches)
     {
@@ -188,6 +197,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
         /// Sends the batch and launches the kernel on it, then empties the batch; returns the kept words sent,
         /// before the device finishes with them.
         /// </summary>
+        /// <param name="seed">The epoch's seed.</param>
         /// <param name="firstToken">The batch's first word's place among the epoch's kept words: it seeds the words' draws.</param>
         private int Launch(ulong seed, long firstToken)
         {

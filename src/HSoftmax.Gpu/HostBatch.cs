@@ -19,6 +19,7 @@ internal sealed class HostBatch
     private long _chunks;
     private int _sentence;
 
+    /// <param name="plan">The plan whose keep probabilities subsample the words.</param>
     /// <param name="capacity">Words the batch can hold: the launch's words plus one chunk.</param>
     public HostBatch(TrainingPlan plan, int capacity)
     {

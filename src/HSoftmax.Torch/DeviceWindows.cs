@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 namespace HSoftmax.Torch;
 
 /// <summary>Skip-gram pairs of one chunk: each context word's input row predicts its centre word.</summary>
+/// <param name="Contexts">[N] the context word ids, whose input rows are the hidden vectors.</param>
+/// <param name="Centres">[N] the centre word ids, the targets.</param>
 internal readonly record struct SkipGramPairs(Tensor Contexts, Tensor Centres)
 {
     public long Count => Centres.shape[0];
@@ -12,6 +14,7 @@ internal readonly record struct SkipGramPairs(Tensor Contexts, Tensor Centres)
 /// <summary>CBOW examples of one chunk: a padded bag of context words per centre word.</summary>
 /// <param name="Contexts">[N, 2 window] word ids, 0 where padded.</param>
 /// <param name="Mask">[N, 2 window] 1 for a context word, 0 for padding.</param>
+/// <param name="Centres">[N] the centre word ids, the targets.</param>
 internal readonly record struct CbowBags(Tensor Contexts, Tensor Mask, Tensor Centres)
 {
     public long Count => Centres.shape[0];

@@ -5,6 +5,13 @@ using System.Text.RegularExpressions;
 namespace HSoftmax.Torch;
 
 /// <summary>What libtorch and CUDA this process runs on: the facts <c>hsoftmax doctor</c> prints and the engine logs.</summary>
+/// <param name="TorchSharpVersion">The TorchSharp assembly's version (major.minor.patch).</param>
+/// <param name="BoundLibTorch">The libtorch version TorchSharp was built for (<see cref="BoundVersion"/>).</param>
+/// <param name="LoadedPath">The libtorch_cpu.so this process has loaded; null when it cannot be found (or not on Linux).</param>
+/// <param name="LoadedVersion">The loaded libtorch's version; null when it cannot be found.</param>
+/// <param name="CudaRuntime">The CUDA version the loaded libtorch was built with, where PyTorch's version.py says; else null.</param>
+/// <param name="CudaDriver">The CUDA driver's version, such as "12.8"; null without a driver or when not asked.</param>
+/// <param name="CudaDevices">One line per CUDA device ("cuda:0 name, memory"); empty without a driver or when not asked.</param>
 public sealed record LibTorchInfo(string TorchSharpVersion, string BoundLibTorch, string? LoadedPath, string? LoadedVersion, string? CudaRuntime,
     string? CudaDriver, IReadOnlyList<string> CudaDevices)
 {

@@ -15,7 +15,7 @@ public enum SampledProposal
 {
     /// <summary>Zipf over frequency rank: Q(r) = log((r + 2) / (r + 1)) / log(V + 1); ids are ranks here.</summary>
     LogUniform,
-    /// <summary>count^0.75, the negative-sampling noise.</summary>
+    /// <summary>count^<see cref="TrainingOptions.NegativeExponent"/> (0.75 by default), the negative-sampling noise.</summary>
     Unigram,
 }
 
@@ -32,6 +32,7 @@ public sealed record TorchOptions
     public int Batch { get; init; }
     /// <summary>Sampled softmax: candidates drawn per step, shared by the batch.</summary>
     public int Samples { get; init; } = 1024;
+    /// <summary>Sampled softmax: the distribution candidates are drawn from; log-uniform by default.</summary>
     public SampledProposal Proposal { get; init; } = SampledProposal.LogUniform;
     /// <summary>
     /// A row touched c times in one step moves by the sum of its c updates times min(1, RowCap / c): at
@@ -78,6 +79,9 @@ public sealed class TorchEngine : ITrainingEngine
     private readonly string _deviceNote;
 
     /// <summary>Resolves the device now, so that a missing CUDA device or libtorch is reported before any work.</summary>
+    /// <param name="torchOptions">The engine's own settings; checked here.</param>
+    /// <param name="logger">Receives the engine's log lines; null for none.</param>
+    /// <exception cref="InvalidOptionException">A setting in <paramref name="torchOptions"/> is out of range, or CUDA is asked for and libtorch reports none.</exception>
     public TorchEngine(TorchOptions torchOptions, ILogger? logger = null)
     {
         torchOptions.Validate();
@@ -86,6 +90,7 @@ public sealed class TorchEngine : ITrainingEngine
         _device = TorchDevice.Resolve(torchOptions.Device, out _deviceNote);
     }
 
+    /// <summary>"torch": hierarchical softmax, negative sampling, sampled and full softmax; does not resume from checkpoints.</summary>
     public EngineCapabilities Capabilities { get; } = new("torch",
         [LossKind.HierarchicalSoftmax, LossKind.NegativeSampling, LossKind.SampledSoftmax, LossKind.Softmax], Resumes: false);
 
@@ -98,6 +103,8 @@ public sealed class TorchEngine : ITrainingEngine
     /// <summary>Called after every step with the number of steps so far (tests watch memory with it).</summary>
     internal Action<long>? StepObserver { get; init; }
 
+    /// <inheritdoc/>
+    /// <exception cref="InsufficientMemoryException">The weights and their host copy do not fit in the memory available now.</exception>
     public TrainingResult Train(TrainingPlan plan, CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Capabilities.Check(plan);

@@ -8,6 +8,11 @@ namespace HSoftmax;
 /// </summary>
 public class InputFileException : Exception
 {
+    /// <summary>Creates the exception with a one-line message that names the file.</summary>
+    /// <param name="message">The message, naming the file (and line or record where known).</param>
     public InputFileException(string message) : base(message) { }
+    /// <summary>Creates the exception with a one-line message and the error that caused it.</summary>
+    /// <param name="message">The message, naming the file (and line or record where known).</param>
+    /// <param name="inner">The error that caused this one.</param>
     public InputFileException(string message, Exception inner) : base(message, inner) { }
 }

@@ -69,7 +69,10 @@ internal abstract class TorchObjective : IDisposable
     /// against a few gathered rows, each with a label (1 or 0) and a mask (0 for padding and for entries
     /// left out). Loss -log sigmoid(+-f) in the stable log-sigmoid form; d loss / d f = sigmoid(f) - label.
     /// </summary>
+    /// <param name="hidden">[B, dim] hidden vectors, one per prediction.</param>
     /// <param name="rows">[B, K] row ids; <paramref name="labels"/> and <paramref name="mask"/> have the same shape.</param>
+    /// <param name="labels">[B, K] 1 where the row should score high, 0 where low.</param>
+    /// <param name="mask">[B, K] 1 for an entry that counts, 0 for padding or one left out.</param>
     /// <param name="skipSaturated">As the word2vec tool and gensim in hierarchical softmax: no update where |f| >= 6.</param>
     protected ObjectiveGradients BinaryLogistic(Tensor hidden, Tensor rows, Tensor labels, Tensor mask, bool skipSaturated)
     {

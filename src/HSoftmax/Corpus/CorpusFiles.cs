@@ -82,6 +82,7 @@ public static class CorpusFiles
     /// </summary>
     public static Stream Open(string path) => Open(path, (message, inner) => inner is null ? new CorpusException(message) : new CorpusException(message, inner));
 
+    /// <param name="path">The file to open; <see cref="StandardInput"/> and pipes are refused.</param>
     /// <param name="error">Makes the error for this kind of file (a vectors file, an evaluation set).</param>
     internal static Stream Open(string path, Func<string, Exception?, InputFileException> error)
     {

@@ -39,6 +39,11 @@ public sealed class CorpusReader
     private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\n\r\v\f"u8);
     private static readonly SearchValues<byte> TokenEnd = SearchValues.Create(" \t\n\r\v\f\0"u8);
 
+    /// <summary>Reads the given files, in order (folders must already be expanded; see <see cref="FromPaths"/>).</summary>
+    /// <param name="files">The files to read, each plain or gzip.</param>
+    /// <param name="options">How text is cut into sentences and tokens; null for the defaults.</param>
+    /// <exception cref="CorpusException"><paramref name="files"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option in <paramref name="options"/> is out of range.</exception>
     public CorpusReader(IReadOnlyList<string> files, CorpusOptions? options = null)
     {
         if (files.Count == 0)
@@ -55,7 +60,10 @@ public sealed class CorpusReader
     public static CorpusReader FromPaths(IEnumerable<string> paths, CorpusOptions? options = null) =>
         new(CorpusFiles.Expand(paths), options);
 
+    /// <summary>The files read, in order.</summary>
     public IReadOnlyList<string> Files { get; }
+
+    /// <summary>How text is cut into sentences and tokens.</summary>
     public CorpusOptions Options { get; }
 
     /// <summary>Tokens skipped in the last pass for being longer than <see cref="CorpusOptions.MaxTokenBytes"/>.</summary>

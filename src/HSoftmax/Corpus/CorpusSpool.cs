@@ -21,7 +21,11 @@ public sealed class CorpusSpool : IDisposable
     /// <summary>The once-only inputs copied, with their copies' sizes.</summary>
     public IReadOnlyList<(string Input, long Bytes)> Copied { get; private set; } = [];
 
+    /// <summary>Copies each once-only input among <paramref name="files"/> to a temporary file.</summary>
+    /// <param name="files">The inputs, as <see cref="CorpusFiles.Expand"/> returns them.</param>
     /// <param name="standardInput">Opens standard input; tests give their own stream.</param>
+    /// <param name="cancellationToken">Stops a copy in progress; the copies made so far are deleted.</param>
+    /// <exception cref="CorpusException">An input cannot be opened, or its copy cannot be written.</exception>
     public static CorpusSpool Create(IReadOnlyList<string> files, Func<Stream>? standardInput = null, CancellationToken cancellationToken = default)
     {
         var result = new List<string>(files.Count);
@@ -84,6 +88,7 @@ public sealed class CorpusSpool : IDisposable
         }
     }
 
+    /// <summary>Deletes the temporary copies; a copy that cannot be deleted is left behind.</summary>
     public void Dispose()
     {
         foreach (string file in _temporary)

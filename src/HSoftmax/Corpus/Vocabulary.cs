@@ -40,6 +40,7 @@ public sealed class Vocabulary
         return new Vocabulary(table, counts.ToArray());
     }
 
+    /// <summary>The number of words; ids run from 0 to <c>Count - 1</c>.</summary>
     public int Count => _counts.Length;
 
     /// <summary>Sum of the counts of all words in the vocabulary (the training words of one epoch).</summary>
@@ -48,11 +49,13 @@ public sealed class Vocabulary
     /// <summary>All counts, indexed by id (descending).</summary>
     public ReadOnlySpan<long> Counts => _counts;
 
+    /// <summary>The word with the given id.</summary>
     public string GetWord(int id) => _words.GetString(id);
 
     /// <summary>The word table itself, shared with the vectors trained on this vocabulary.</summary>
     internal Utf8WordTable Words => _words;
 
+    /// <summary>The word with the given id, as UTF-8 bytes, without allocating.</summary>
     public ReadOnlySpan<byte> GetWordUtf8(int id) => _words[id];
 
     /// <summary>The id of a word, or -1.</summary>

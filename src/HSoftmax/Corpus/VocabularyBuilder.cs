@@ -2,6 +2,12 @@
 namespace HSoftmax.Corpus;
 
 /// <summary>What the counting pass saw, beside the vocabulary it kept.</summary>
+/// <param name="CorpusTokens">Tokens read, over-long tokens not included.</param>
+/// <param name="Sentences">Sentences read (lines, and the pieces of cut lines).</param>
+/// <param name="DistinctWords">Distinct words seen, before min-count and the cap.</param>
+/// <param name="KeptWords">Words kept in the vocabulary.</param>
+/// <param name="KeptTokens">Tokens of the kept words: the sum of their counts.</param>
+/// <param name="SkippedLongTokens">Tokens skipped for being longer than <see cref="CorpusOptions.MaxTokenBytes"/>.</param>
 public sealed record VocabularyStats(
     long CorpusTokens,
     long Sentences,
@@ -16,6 +22,14 @@ public sealed record VocabularyStats(
 /// </summary>
 public static class VocabularyBuilder
 {
+    /// <summary>Reads the corpus once and builds its vocabulary.</summary>
+    /// <param name="corpus">The corpus to count.</param>
+    /// <param name="minCount">Words seen fewer times are dropped; at least 1.</param>
+    /// <param name="maxSize">The most words kept, the most frequent first; null for no cap.</param>
+    /// <param name="stats">What the pass saw.</param>
+    /// <param name="cancellationToken">Stops the pass.</param>
+    /// <exception cref="CorpusException">The corpus holds no words, or none occurs <paramref name="minCount"/> times.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minCount"/> or <paramref name="maxSize"/> is below 1.</exception>
     public static Vocabulary Build(CorpusReader corpus, int minCount, int? maxSize, out VocabularyStats stats,
         CancellationToken cancellationToken = default)
     {

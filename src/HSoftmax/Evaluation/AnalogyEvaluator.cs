@@ -13,8 +13,10 @@ public enum AnalogyMethod
     CosMul,
 }
 
+/// <summary>How <see cref="AnalogyEvaluator"/> answers and scores analogy questions; the defaults are gensim's.</summary>
 public sealed record AnalogyOptions
 {
+    /// <summary>How a question is answered; 3CosAdd by default.</summary>
     public AnalogyMethod Method { get; init; } = AnalogyMethod.CosAdd;
     /// <summary>Only the first N rows (the most frequent words) are used, for the questions and the answers (gensim's restrict_vocab).</summary>
     public int Restrict { get; init; } = 30_000;
@@ -25,9 +27,11 @@ public sealed record AnalogyOptions
     /// <summary>Threads to use; null for all cores.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
 
+    /// <summary>The method's name as reports print it: "3cosadd" or "3cosmul".</summary>
     public static string MethodName(AnalogyMethod method) => method == AnalogyMethod.CosMul ? "3cosmul" : "3cosadd";
 
     /// <summary>Parses "3cosadd" / "3cosmul" (also "add", "mul", "cosadd", "cosmul"), any case.</summary>
+    /// <exception cref="ArgumentException">The text names no method.</exception>
     public static AnalogyMethod ParseMethod(string text) => text.Trim().ToLowerInvariant() switch
     {
         "3cosadd" or "cosadd" or "add" => AnalogyMethod.CosAdd,
@@ -40,37 +44,58 @@ public sealed record AnalogyOptions
 /// Counts for one section (or a sum of sections): <see cref="Seen"/> = questions scored (gensim's correct + incorrect),
 /// <see cref="Total"/> = questions in the file, <see cref="Known"/> = questions whose four words are all in the vocabulary.
 /// </summary>
+/// <param name="Name">The section's name, or "semantic" / "syntactic" for a sum.</param>
+/// <param name="Correct">Questions answered correctly.</param>
+/// <param name="Seen">Questions scored: the known ones, or all with <see cref="AnalogyOptions.CountUnknownAsWrong"/>.</param>
+/// <param name="Total">Questions in the section.</param>
+/// <param name="Known">Questions whose four words are all in the restricted vocabulary.</param>
 public sealed record AnalogySectionResult(string Name, int Correct, int Seen, int Total, int Known)
 {
     /// <summary>Correct / seen; 0 when nothing was seen (as gensim reports it).</summary>
     public double Accuracy => Seen == 0 ? 0 : (double)Correct / Seen;
     /// <summary>Known / total.</summary>
     public double Coverage => Total == 0 ? 0 : (double)Known / Total;
+    /// <summary>Whether the section is syntactic (see <see cref="AnalogySection.IsSyntactic"/>).</summary>
     public bool IsSyntactic => AnalogySection.IsSyntacticName(Name);
 }
 
 /// <summary>What happened to one question.</summary>
+/// <param name="Section">The index of the question's section in <see cref="AnalogySet.Sections"/>.</param>
+/// <param name="Question">The question.</param>
 /// <param name="Predicted">The answer given (upper-cased when case-insensitive, as gensim compares it); null when the question was not answered.</param>
 /// <param name="Known">Whether all four words are in the restricted vocabulary.</param>
+/// <param name="Correct">Whether <paramref name="Predicted"/> is the expected word.</param>
 public sealed record AnalogyOutcome(int Section, AnalogyQuestion Question, bool Known, string? Predicted, bool Correct);
 
+/// <summary>The result of evaluating one analogy set: per-section counts, every question's outcome, and the settings used.</summary>
 public sealed class AnalogyResult
 {
+    /// <summary>The set's name (its file name).</summary>
     public required string Set { get; init; }
+    /// <summary>How the questions were answered.</summary>
     public required AnalogyMethod Method { get; init; }
     /// <summary>The restriction asked for (the rows searched are min(restrict, vocabulary)).</summary>
     public required int Restrict { get; init; }
+    /// <summary>Rows searched: min(restrict, vocabulary size).</summary>
     public required int RowsSearched { get; init; }
+    /// <summary>Whether words were upper-cased before lookup.</summary>
     public required bool CaseInsensitive { get; init; }
+    /// <summary>Whether questions with an unknown word counted as wrong rather than being skipped.</summary>
     public required bool CountUnknownAsWrong { get; init; }
+    /// <summary>The counts for each section, in file order.</summary>
     public required IReadOnlyList<AnalogySectionResult> Sections { get; init; }
+    /// <summary>Every question's outcome, in file order.</summary>
     public required IReadOnlyList<AnalogyOutcome> Outcomes { get; init; }
     /// <summary>Lines skipped because they were not four words.</summary>
     public required int InvalidLines { get; init; }
 
+    /// <summary>Questions answered correctly, over all sections.</summary>
     public int Correct => Sections.Sum(s => s.Correct);
+    /// <summary>Questions scored, over all sections (see <see cref="AnalogySectionResult"/>).</summary>
     public int Seen => Sections.Sum(s => s.Seen);
+    /// <summary>Questions in the set, invalid lines not included.</summary>
     public int Total => Sections.Sum(s => s.Total);
+    /// <summary>Questions whose four words are all in the restricted vocabulary.</summary>
     public int Known => Sections.Sum(s => s.Known);
     /// <summary>Questions with a word outside the restricted vocabulary.</summary>
     public int Unknown => Total - Known;
@@ -78,9 +103,13 @@ public sealed class AnalogyResult
     public double Accuracy => Seen == 0 ? 0 : (double)Correct / Seen;
     /// <summary>Share of the questions whose four words are all known.</summary>
     public double Coverage => Total == 0 ? 0 : (double)Known / Total;
+    /// <summary>The method's name: "3cosadd" or "3cosmul".</summary>
     public string MethodName => AnalogyOptions.MethodName(Method);
+    /// <summary>The sum of the semantic sections, named "semantic".</summary>
     public AnalogySectionResult Semantic => Sum("semantic", Sections.Where(s => !s.IsSyntactic));
+    /// <summary>The sum of the syntactic sections (names starting with "gram"), named "syntactic".</summary>
     public AnalogySectionResult Syntactic => Sum("syntactic", Sections.Where(s => s.IsSyntactic));
+    /// <summary>Whether any section is syntactic, so a semantic/syntactic split means something.</summary>
     public bool HasSyntacticSections => Sections.Any(s => s.IsSyntactic);
 
     private static AnalogySectionResult Sum(string name, IEnumerable<AnalogySectionResult> sections)
@@ -112,6 +141,10 @@ public sealed unsafe class AnalogyEvaluator
     private readonly EvalVocabulary _vocabulary;
     private readonly UnitTiles _tiles;
 
+    /// <summary>Prepares the restricted unit rows of <paramref name="vectors"/> for answering questions.</summary>
+    /// <param name="vectors">The vectors to evaluate, most frequent word first.</param>
+    /// <param name="options">How to answer and score; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="AnalogyOptions.Restrict"/> is below 1.</exception>
     public AnalogyEvaluator(WordVectors vectors, AnalogyOptions? options = null)
     {
         Options = options ?? new AnalogyOptions();
@@ -119,15 +152,21 @@ public sealed unsafe class AnalogyEvaluator
         _tiles = new UnitTiles(vectors, _vocabulary.Rows);
     }
 
+    /// <summary>The options in use.</summary>
     public AnalogyOptions Options { get; }
     /// <summary>Rows searched: min(restrict, vocabulary size).</summary>
     public int RowsSearched => _vocabulary.Rows;
 
+    /// <summary>Loads the analogy set at <paramref name="path"/> (see <see cref="AnalogySet.Load"/>) and evaluates <paramref name="vectors"/> on it.</summary>
+    /// <exception cref="EvaluationFileException">The set cannot be read or holds no questions.</exception>
     public static AnalogyResult Evaluate(WordVectors vectors, string path, AnalogyOptions? options = null) =>
         new AnalogyEvaluator(vectors, options).Evaluate(AnalogySet.Load(path));
 
+    /// <summary>Loads the analogy set at <paramref name="path"/> (see <see cref="AnalogySet.Load"/>) and evaluates it.</summary>
+    /// <exception cref="EvaluationFileException">The set cannot be read or holds no questions.</exception>
     public AnalogyResult Evaluate(string path) => Evaluate(AnalogySet.Load(path));
 
+    /// <summary>Answers every question of <paramref name="set"/> and counts the results per section.</summary>
     public AnalogyResult Evaluate(AnalogySet set)
     {
         // Questions to answer, as rows; the rest are unknown.

@@ -4,14 +4,22 @@ using HSoftmax.Corpus;
 namespace HSoftmax.Evaluation;
 
 /// <summary>One question "a is to b as c is to <see cref="Expected"/>", with its line in the file.</summary>
+/// <param name="A">The first word, a.</param>
+/// <param name="B">The second word, b.</param>
+/// <param name="C">The third word, c.</param>
+/// <param name="Expected">The expected answer.</param>
+/// <param name="Line">The question's line in the file, counting from 1.</param>
 public sealed record AnalogyQuestion(string A, string B, string C, string Expected, int Line);
 
 /// <summary>A named group of questions (": capital-world", ": gram3-comparative", ...).</summary>
+/// <param name="Name">The section's name, without the leading ": ".</param>
+/// <param name="Questions">The section's questions, in file order.</param>
 public sealed record AnalogySection(string Name, IReadOnlyList<AnalogyQuestion> Questions)
 {
     /// <summary>Sections whose name starts with "gram" are syntactic (the Google set's convention); the rest semantic.</summary>
     public bool IsSyntactic => IsSyntacticName(Name);
 
+    /// <summary>Whether a section of this name is syntactic: the name starts with "gram", any case.</summary>
     public static bool IsSyntacticName(string name) => name.StartsWith("gram", StringComparison.OrdinalIgnoreCase);
 }
 
@@ -28,6 +36,10 @@ public sealed record AnalogySection(string Name, IReadOnlyList<AnalogyQuestion> 
 /// </remarks>
 public sealed class AnalogySet
 {
+    /// <summary>A set made of the given sections.</summary>
+    /// <param name="name">The set's name.</param>
+    /// <param name="sections">The sections, in order.</param>
+    /// <param name="invalidLines">Lines skipped when parsing, for the report.</param>
     public AnalogySet(string name, IReadOnlyList<AnalogySection> sections, int invalidLines = 0)
     {
         Name = name;
@@ -37,12 +49,15 @@ public sealed class AnalogySet
 
     /// <summary>The file name (no folder).</summary>
     public string Name { get; }
+    /// <summary>The sections, in file order.</summary>
     public IReadOnlyList<AnalogySection> Sections { get; }
     /// <summary>Non-blank lines that were neither a header nor a four-word question.</summary>
     public int InvalidLines { get; }
+    /// <summary>The number of questions in all sections.</summary>
     public int QuestionCount => Sections.Sum(s => s.Questions.Count);
 
     /// <summary>Reads a questions-words file, or a CSV when the name ends in ".csv" (or ".csv.gz").</summary>
+    /// <exception cref="EvaluationFileException">The file cannot be read, is malformed, or holds no questions.</exception>
     public static AnalogySet Load(string path)
     {
         string name = Path.GetFileName(path);

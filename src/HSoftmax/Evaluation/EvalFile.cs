@@ -8,6 +8,7 @@ internal static class EvalFile
 {
     private static readonly UTF8Encoding Strict = new(false, throwOnInvalidBytes: true);
 
+    /// <param name="path">The file to read, plain or gzip.</param>
     /// <param name="universalNewlines">Split at '\n', '\r\n' and a lone '\r' (Python text mode, as gensim reads word pairs);
     /// otherwise at '\n' only, with a '\r' before it kept (Python binary mode, as gensim reads analogies).</param>
     public static List<(int Line, string Text)> ReadLines(string path, bool universalNewlines)

@@ -12,6 +12,7 @@ namespace HSoftmax.Evaluation;
 /// </summary>
 public static class EvaluationSuite
 {
+    /// <summary>Where the bundled evaluation sets live, relative to the tool or to a source checkout.</summary>
     public const string BundledFolder = "corpora/eval";
 
     /// <summary>
@@ -34,6 +35,7 @@ public static class EvaluationSuite
         Directory.Exists(Path.Combine(path, "analogy")) || Directory.Exists(Path.Combine(path, "similarity"));
 
     /// <summary>The set files of an evaluation folder: <c>analogy/*</c> and <c>similarity/*</c>, ordinal name order, hidden files and .md files left out.</summary>
+    /// <exception cref="EvaluationFileException">The folder does not exist or holds no sets.</exception>
     public static (IReadOnlyList<string> Analogy, IReadOnlyList<string> Similarity) ListSets(string folder)
     {
         if (!Directory.Exists(folder)) throw new EvaluationFileException($"{folder}: no such evaluation folder");
@@ -84,13 +86,19 @@ public static class EvaluationSuite
 /// <summary>The results of an evaluation run, as a table for people and as JSON for scripts.</summary>
 public sealed class EvaluationReport
 {
+    /// <summary>A report of the given results.</summary>
+    /// <param name="analogy">The analogy results, one per set.</param>
+    /// <param name="similarity">The similarity results, one per set.</param>
     public EvaluationReport(IReadOnlyList<AnalogyResult> analogy, IReadOnlyList<SimilarityResult> similarity)
     {
         Analogy = analogy;
         Similarity = similarity;
     }
 
+    /// <summary>The analogy results, one per set.</summary>
     public IReadOnlyList<AnalogyResult> Analogy { get; }
+
+    /// <summary>The similarity results, one per set.</summary>
     public IReadOnlyList<SimilarityResult> Similarity { get; }
 
     /// <summary>

@@ -7,6 +7,10 @@ using HSoftmax.Vectors;
 namespace HSoftmax.Evaluation;
 
 /// <summary>A word pair with its human score, and its line in the file.</summary>
+/// <param name="First">The first word.</param>
+/// <param name="Second">The second word.</param>
+/// <param name="Score">The human similarity score, on the set's own scale.</param>
+/// <param name="Line">The pair's line in the file, counting from 1.</param>
 public sealed record WordPair(string First, string Second, double Score, int Line);
 
 /// <summary>
@@ -16,6 +20,10 @@ public sealed record WordPair(string First, string Second, double Score, int Lin
 /// </summary>
 public sealed class WordPairSet
 {
+    /// <summary>A set made of the given pairs.</summary>
+    /// <param name="name">The set's name.</param>
+    /// <param name="pairs">The pairs, in order.</param>
+    /// <param name="invalidLines">Lines skipped when parsing, for the report.</param>
     public WordPairSet(string name, IReadOnlyList<WordPair> pairs, int invalidLines = 0)
     {
         Name = name;
@@ -25,10 +33,13 @@ public sealed class WordPairSet
 
     /// <summary>The file name (no folder).</summary>
     public string Name { get; }
+    /// <summary>The pairs, in file order.</summary>
     public IReadOnlyList<WordPair> Pairs { get; }
     /// <summary>Non-blank, non-comment lines that are not a pair and a number (skipped, as gensim does).</summary>
     public int InvalidLines { get; }
 
+    /// <summary>Reads a word-pair file, plain or gzip.</summary>
+    /// <exception cref="EvaluationFileException">The file cannot be read, is not UTF-8, or holds no pairs.</exception>
     public static WordPairSet Load(string path)
     {
         var set = Parse(Path.GetFileName(path), EvalFile.ReadLines(path, universalNewlines: true));
@@ -37,6 +48,7 @@ public sealed class WordPairSet
         return set;
     }
 
+    /// <summary>Parses word-pair text held in memory; lines that are not pairs are counted, not thrown on.</summary>
     public static WordPairSet Parse(string name, string text)
     {
         var lines = new List<(int, string)>();
@@ -79,6 +91,7 @@ public sealed class WordPairSet
     }
 }
 
+/// <summary>How <see cref="SimilarityEvaluator"/> looks words up; the defaults are gensim's.</summary>
 public sealed record SimilarityOptions
 {
     /// <summary>Only the first N rows are looked up (gensim's restrict_vocab; its default is 300,000).</summary>
@@ -89,8 +102,10 @@ public sealed record SimilarityOptions
     public bool CountUnknownAsZero { get; init; }
 }
 
+/// <summary>The result of evaluating one word-pair set: the correlations, and the pairs that could not be scored.</summary>
 public sealed class SimilarityResult
 {
+    /// <summary>The set's name (its file name).</summary>
     public required string Set { get; init; }
     /// <summary>Pairs read from the file.</summary>
     public required int Pairs { get; init; }
@@ -102,11 +117,14 @@ public sealed class SimilarityResult
     public required double Pearson { get; init; }
     /// <summary>The pairs skipped (or scored 0) because a word is unknown.</summary>
     public required IReadOnlyList<WordPair> Unknown { get; init; }
+    /// <summary>Lines of the file skipped for not being a pair and a number.</summary>
     public required int InvalidLines { get; init; }
+    /// <summary>The restriction used: only the first this many rows were looked up.</summary>
     public required int Restrict { get; init; }
     /// <summary>Model cosine per pair, in file order (NaN for an unknown pair).</summary>
     public required IReadOnlyList<double> ModelScores { get; init; }
 
+    /// <summary>Found / pairs; 0 for an empty set.</summary>
     public double Coverage => Pairs == 0 ? 0 : (double)Found / Pairs;
     /// <summary>gensim's oov_ratio, in percent.</summary>
     public double OovRatio => Pairs == 0 ? 0 : 100.0 * Unknown.Count / Pairs;
@@ -123,19 +141,29 @@ public sealed class SimilarityEvaluator
 {
     private readonly EvalVocabulary _vocabulary;
 
+    /// <summary>Prepares the restricted vocabulary of <paramref name="vectors"/> for scoring pairs.</summary>
+    /// <param name="vectors">The vectors to evaluate, most frequent word first.</param>
+    /// <param name="options">How to look words up; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SimilarityOptions.Restrict"/> is below 1.</exception>
     public SimilarityEvaluator(WordVectors vectors, SimilarityOptions? options = null)
     {
         Options = options ?? new SimilarityOptions();
         _vocabulary = new EvalVocabulary(vectors, Options.Restrict, Options.CaseInsensitive);
     }
 
+    /// <summary>The options in use.</summary>
     public SimilarityOptions Options { get; }
 
+    /// <summary>Loads the word-pair set at <paramref name="path"/> (see <see cref="WordPairSet.Load"/>) and evaluates <paramref name="vectors"/> on it.</summary>
+    /// <exception cref="EvaluationFileException">The set cannot be read or holds no pairs.</exception>
     public static SimilarityResult Evaluate(WordVectors vectors, string path, SimilarityOptions? options = null) =>
         new SimilarityEvaluator(vectors, options).Evaluate(WordPairSet.Load(path));
 
+    /// <summary>Loads the word-pair set at <paramref name="path"/> (see <see cref="WordPairSet.Load"/>) and evaluates it.</summary>
+    /// <exception cref="EvaluationFileException">The set cannot be read or holds no pairs.</exception>
     public SimilarityResult Evaluate(string path) => Evaluate(WordPairSet.Load(path));
 
+    /// <summary>Scores every pair of <paramref name="set"/> by cosine and correlates the scores with the human ones.</summary>
     public SimilarityResult Evaluate(WordPairSet set)
     {
         var gold = new List<double>();

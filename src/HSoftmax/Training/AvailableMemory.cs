@@ -11,6 +11,7 @@ namespace HSoftmax.Training;
 /// </remarks>
 public static class AvailableMemory
 {
+    /// <summary>Bytes available now: the smaller of .NET's total and Linux's MemAvailable (when it can be read).</summary>
     public static long Bytes()
     {
         long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;

@@ -4,9 +4,11 @@ using HSoftmax.Tree;
 namespace HSoftmax.Training;
 
 /// <summary>What continuing a model on new text kept and added.</summary>
+/// <param name="OldWords">Words of the model continued.</param>
 /// <param name="NewWords">Words of the new text that joined the vocabulary (fresh random input rows).</param>
 /// <param name="DroppedWords">Old words that a vocabulary cap (max-vocab) pushed out.</param>
 /// <param name="TreeRowsKept">Inner nodes of the new tree whose words are exactly those of an old node, which keep its row.</param>
+/// <param name="TreeRows">Inner-node rows of the new tree; 0 when the loss has no tree.</param>
 /// <param name="NewTokens">The new text's tokens whose word is in the merged vocabulary: the continued run's words per epoch.</param>
 public sealed record ContinuationStats(int OldWords, int NewWords, int DroppedWords, int TreeRowsKept, int TreeRows, long NewTokens);
 

@@ -19,6 +19,7 @@ public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
+    /// <summary>"cpu": hierarchical softmax, negative sampling and both together; resumes from checkpoints.</summary>
     public EngineCapabilities Capabilities { get; } = new("cpu",
         [LossKind.HierarchicalSoftmax, LossKind.NegativeSampling, LossKind.HierarchicalSoftmaxAndNegativeSampling], Resumes: true);
 
@@ -32,6 +33,8 @@ public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
     /// </summary>
     public bool CompactHeapFirst { get; init; }
 
+    /// <inheritdoc/>
+    /// <exception cref="InsufficientMemoryException">The weights do not fit in the memory available now.</exception>
     public TrainingResult Train(TrainingPlan plan, CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Capabilities.Check(plan);

@@ -10,10 +10,11 @@ namespace HSoftmax.Training;
 /// <remarks>
 /// An engine reads the corpus as word ids with <see cref="WordIdReader"/>, reports through
 /// <see cref="TrainingMonitor"/> (progress, divergence, the epoch log and the result) and says what it
-/// trains in <see cref="Capabilities"/>, which <see cref="EngineCapabilities.Check"/> enforces.
+/// trains in <see cref="Capabilities"/>, which <see cref="EngineCapabilities.Check(TrainingPlan)"/> enforces.
 /// </remarks>
 public interface ITrainingEngine
 {
+    /// <summary>What the engine trains: its name, its losses, whether it resumes.</summary>
     EngineCapabilities Capabilities { get; }
 
     /// <summary>Trains every epoch of the plan (the rest of them for a resumed plan).</summary>
@@ -45,6 +46,7 @@ public sealed record EngineCapabilities(string Engine, IReadOnlyList<LossKind> L
     }
 }
 
+/// <summary>Helpers for <see cref="ITrainingEngine"/>.</summary>
 public static class TrainingEngineExtensions
 {
     /// <summary>Counts the corpus (<see cref="TrainingPlan.Prepare(TrainingOptions, CorpusReader, ILogger?, CancellationToken)"/>), then trains on it.</summary>

@@ -18,7 +18,9 @@ public sealed class NoiseDistribution
 
     internal AliasSampler Sampler { get; }
 
+    /// <summary>The exponent e of count^e.</summary>
     public double Exponent { get; }
+    /// <summary>The number of words, which is also the number of columns.</summary>
     public int Count => Sampler.Count;
     /// <summary>Column c is kept when a uniform 32-bit draw is below this (uint.MaxValue: always).</summary>
     public ReadOnlySpan<uint> Thresholds => Sampler.Threshold;

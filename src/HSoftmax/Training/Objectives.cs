@@ -62,6 +62,9 @@ internal readonly unsafe struct HierarchicalSoftmax : IObjective
     private readonly int _hotStart;
 
     /// <param name="nodes">The tree's rows; its hot range, if any, must run to the last node (the top of the tree).</param>
+    /// <param name="links">The tree's <see cref="Tree.HuffmanTree.Links"/>, pinned.</param>
+    /// <param name="words">The number of words (leaves): inner node j is link target <c>words + j</c>.</param>
+    /// <param name="tables">The sigmoid and loss lookup tables.</param>
     public HierarchicalSoftmax(OutputRows nodes, int* links, int words, SigmoidTables tables)
     {
         _nodeVectors = nodes.Rows; _dim = nodes.Dim;
@@ -142,6 +145,9 @@ internal readonly unsafe struct NegativeSampling : IObjective
     private readonly int _hotCount;
 
     /// <param name="rows">The words' output rows; its hot range, if any, must start at word 0 (the most frequent).</param>
+    /// <param name="negatives">Noise words drawn per prediction (k).</param>
+    /// <param name="noise">The noise distribution's alias table.</param>
+    /// <param name="tables">The sigmoid and loss lookup tables.</param>
     public NegativeSampling(OutputRows rows, int negatives, AliasTable noise, SigmoidTables tables)
     {
         _outputVectors = rows.Rows; _dim = rows.Dim; _negatives = negatives;

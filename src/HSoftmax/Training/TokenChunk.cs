@@ -108,7 +108,9 @@ internal sealed class ChunkProducer : IDisposable
     private readonly int _streams;
     private readonly BlockingCollection<TokenChunk> _free;
 
+    /// <param name="corpus">The corpus to read.</param>
     /// <param name="poolSize">Chunks for the consumers, beyond the <paramref name="streams"/> the reader fills.</param>
+    /// <param name="streams">Open chunks the reader deals sentences into; 1 keeps the corpus order.</param>
     public ChunkProducer(CorpusReader corpus, int poolSize, int streams = 1)
     {
         _corpus = corpus;

@@ -7,6 +7,10 @@ using HSoftmax.Tree;
 namespace HSoftmax.Training;
 
 /// <summary>One training thread's own state at a safe point (between two chunks).</summary>
+/// <param name="Random">The state of the thread's random number generator.</param>
+/// <param name="Loss">The thread's summed loss so far in the epoch.</param>
+/// <param name="Examples">The thread's predictions so far in the epoch, which <paramref name="Loss"/> is summed over.</param>
+/// <param name="TrainedWords">The thread's words so far in the epoch that survived subsampling.</param>
 public readonly record struct WorkerState(ulong Random, double Loss, long Examples, long TrainedWords);
 
 /// <summary>
@@ -23,12 +27,15 @@ public readonly record struct WorkerState(ulong Random, double Loss, long Exampl
 /// </remarks>
 public sealed class TrainingCheckpoint
 {
+    /// <summary>The run's options.</summary>
     public required TrainingOptions Options { get; init; }
     /// <summary>The corpus files, as the run read them.</summary>
     public required IReadOnlyList<string> Inputs { get; init; }
     /// <summary>The command that started the run (the CLI's arguments; the library keeps it opaque).</summary>
     public IReadOnlyList<string> Command { get; init; } = [];
+    /// <summary>The vocabulary, with its counts.</summary>
     public required Vocabulary Vocabulary { get; init; }
+    /// <summary>All weights as they are at this point.</summary>
     public required Word2VecModel Model { get; init; }
     /// <summary>The Huffman tree, when it is not the one the counts build (a continued model's); null: built from the counts.</summary>
     public HuffmanTree? Tree { get; init; }
@@ -40,10 +47,12 @@ public sealed class TrainingCheckpoint
     public required long ChunksDone { get; init; }
     /// <summary>Corpus words processed over all epochs (the learning-rate clock).</summary>
     public required long WordsDone { get; init; }
+    /// <summary>Each training thread's state, one per <see cref="TrainingOptions.Threads"/>.</summary>
     public required IReadOnlyList<WorkerState> Workers { get; init; }
     /// <summary>The epochs finished before this point.</summary>
     public required IReadOnlyList<EpochSummary> FinishedEpochs { get; init; }
 
+    /// <summary>Whether training had finished all epochs: the model is final.</summary>
     public bool Finished => Epoch > Options.Epochs;
 }
 
@@ -54,10 +63,13 @@ public sealed class TrainingCheckpoint
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The format version this build writes and reads.</summary>
     public const int Version = 1;
     private static readonly byte[] Magic = "HSMODEL\0"u8.ToArray();
     private const int ChecksumBytes = 32;
 
+    /// <summary>Writes <paramref name="c"/> to <paramref name="path"/> atomically: a reader sees the old file or the whole new one.</summary>
+    /// <exception cref="PlatformNotSupportedException">The machine is big-endian.</exception>
     public static void Save(TrainingCheckpoint c, string path, CancellationToken cancellationToken = default)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("model files are little-endian");

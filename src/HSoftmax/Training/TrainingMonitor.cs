@@ -24,6 +24,11 @@ public sealed class TrainingMonitor
     private TimeSpan _epochStart, _lastReport;
     private long _lastReportWords;
 
+    /// <summary>A monitor for one run of <paramref name="plan"/>; a resumed plan's finished epochs are kept.</summary>
+    /// <param name="plan">The plan being trained.</param>
+    /// <param name="corpus">The corpus, named in the error when no word of it is in the vocabulary.</param>
+    /// <param name="progress">Receives the progress reports; null for none.</param>
+    /// <param name="logger">Receives the epoch log lines; null for none.</param>
     public TrainingMonitor(TrainingPlan plan, CorpusReader corpus, IProgress<TrainingProgress>? progress, ILogger? logger)
     {
         _plan = plan;
@@ -44,6 +49,7 @@ public sealed class TrainingMonitor
     /// <summary>Training time so far: from the first epoch's start, not counting the time between epochs' ends and starts.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>Starts an epoch: the training clock runs until <see cref="EndEpoch"/>.</summary>
     /// <param name="wordsDone">Corpus words over all epochs when the epoch starts (the learning-rate clock).</param>
     public void StartEpoch(long wordsDone)
     {
@@ -79,8 +85,15 @@ public sealed class TrainingMonitor
     /// Closes an epoch: refuses one that trained nothing (a vocabulary that does not fit the corpus) or
     /// whose loss diverged, logs it and keeps its summary.
     /// </summary>
+    /// <param name="epoch">The epoch, counting from 1.</param>
     /// <param name="wordsDone">Corpus words over all epochs at the end of this one.</param>
+    /// <param name="loss">Mean loss per prediction over the epoch.</param>
+    /// <param name="words">Corpus words (in the vocabulary) processed in the epoch; 0 is refused.</param>
+    /// <param name="trainedWords">Words that survived subsampling.</param>
+    /// <param name="predictions">Predictions made in the epoch.</param>
     /// <param name="detail">Appended to the log line (an engine's own figures), starting with "; ".</param>
+    /// <exception cref="CorpusException"><paramref name="words"/> is 0: no word of the corpus is in the vocabulary.</exception>
+    /// <exception cref="TrainingDivergedException">The loss shows divergence.</exception>
     public EpochSummary EndEpoch(int epoch, long wordsDone, double loss, long words, long trainedWords, long predictions, string detail = "")
     {
         var summary = new EpochSummary(epoch, loss, words, trainedWords, predictions, _clock.Elapsed - _epochStart);

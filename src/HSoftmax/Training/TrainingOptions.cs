@@ -2,6 +2,7 @@ using HSoftmax.Corpus;
 
 namespace HSoftmax.Training;
 
+/// <summary>The model architecture: which words predict which.</summary>
 public enum ModelKind
 {
     /// <summary>Continuous bag of words: the context predicts the centre word.</summary>
@@ -30,8 +31,11 @@ public enum LossKind
 /// <remarks>The command-line tool maps the property to its flag; the message alone reads "Dim: must be ...".</remarks>
 public sealed class InvalidOptionException(string option, string reason) : ArgumentException($"{option}: {reason}", option)
 {
+    /// <summary>The name of the option's property, such as "Dim".</summary>
     public string Option { get; } = option;
+    /// <summary>What is wrong with its value, such as "must be in 1..10000, got 0".</summary>
     public string Reason { get; } = reason;
+    /// <summary>"Option: reason", without the parameter-name suffix <see cref="ArgumentException"/> would add.</summary>
     public override string Message => $"{Option}: {Reason}";
 }
 
@@ -41,16 +45,21 @@ public sealed class InvalidOptionException(string option, string reason) : Argum
 /// </summary>
 public sealed record TrainingOptions
 {
+    /// <summary>The architecture: CBOW (default) or skip-gram.</summary>
     public ModelKind Model { get; init; } = ModelKind.Cbow;
+    /// <summary>The output layer and its loss; negative sampling by default.</summary>
     public LossKind Loss { get; init; } = LossKind.NegativeSampling;
+    /// <summary>Vector dimensions, 1..10000.</summary>
     public int Dim { get; init; } = 100;
     /// <summary>Maximum half-window; each centre word draws its own size in 1..Window.</summary>
     public int Window { get; init; } = 5;
+    /// <summary>Noise words per prediction with negative sampling, 1..1000; unused otherwise.</summary>
     public int Negative { get; init; } = 5;
     /// <summary>Exponent of the noise distribution count^e for negative sampling.</summary>
     public double NegativeExponent { get; init; } = 0.75;
     /// <summary>Subsampling threshold t: a word of frequency f is kept with probability sqrt(t/f) + t/f; 0 turns it off.</summary>
     public double Sample { get; init; } = 1e-3;
+    /// <summary>Words seen fewer times in the corpus are left out of the vocabulary; at least 1.</summary>
     public int MinCount { get; init; } = 5;
     /// <summary>Keep only the N most frequent words (after min-count); null for no cap.</summary>
     public int? MaxVocab { get; init; }
@@ -58,11 +67,15 @@ public sealed record TrainingOptions
     public float? Alpha { get; init; }
     /// <summary>The learning rate decays linearly to this over all epochs.</summary>
     public float MinAlpha { get; init; } = 1e-4f;
+    /// <summary>Passes over the corpus, 1..10000.</summary>
     public int Epochs { get; init; } = 5;
+    /// <summary>Training threads, 1..1024; all cores by default.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Seed for the initial weights and for the random draws of training.</summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>CBOW hidden vector: mean of the context (true) or their sum (false).</summary>
     public bool CbowMean { get; init; } = true;
+    /// <summary>How the corpus is cut into sentences and tokens.</summary>
     public CorpusOptions Corpus { get; init; } = new();
 
     /// <summary>
@@ -103,6 +116,7 @@ public sealed record TrainingOptions
     /// <summary>Whether noise words are drawn from count^<see cref="NegativeExponent"/>.</summary>
     public bool UsesNegativeSampling => Loss is LossKind.NegativeSampling or LossKind.HierarchicalSoftmaxAndNegativeSampling;
 
+    /// <summary>The starting learning rate: <see cref="Alpha"/>, or the word2vec default for <see cref="Model"/>.</summary>
     public float EffectiveAlpha => Alpha ?? (Model == ModelKind.SkipGram ? 0.025f : 0.05f);
 
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first option out of range.</summary>

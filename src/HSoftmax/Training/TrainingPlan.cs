@@ -35,7 +35,9 @@ public sealed class TrainingPlan
         _start = start;
     }
 
+    /// <summary>The run's options, checked.</summary>
     public TrainingOptions Options { get; }
+    /// <summary>The vocabulary trained: one input row per word, in id order.</summary>
     public Vocabulary Vocabulary { get; }
     /// <summary>What the counting pass saw; null when the vocabulary was given.</summary>
     public VocabularyStats? VocabularyStats { get; }
@@ -93,6 +95,8 @@ public sealed class TrainingPlan
     }
 
     /// <summary>Counts the corpus (the first pass) and prepares a run on it.</summary>
+    /// <exception cref="InvalidOptionException">An option is out of range.</exception>
+    /// <exception cref="CorpusException">The corpus cannot be read, or no word of it occurs min-count times.</exception>
     public static TrainingPlan Prepare(TrainingOptions options, CorpusReader corpus, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
@@ -107,6 +111,7 @@ public sealed class TrainingPlan
     }
 
     /// <summary>Prepares a run with a vocabulary made beforehand (or loaded, as word2vec's -read-vocab).</summary>
+    /// <exception cref="InvalidOptionException">An option is out of range.</exception>
     public static TrainingPlan Prepare(TrainingOptions options, Vocabulary vocabulary, ILogger? logger = null)
     {
         options.Validate();
@@ -114,6 +119,7 @@ public sealed class TrainingPlan
     }
 
     /// <summary>Goes on from a checkpoint: its options, vocabulary, tree, weights and place in the corpus.</summary>
+    /// <exception cref="ArgumentException">An unfinished checkpoint's thread states do not match its options' thread count.</exception>
     public static TrainingPlan Resume(TrainingCheckpoint checkpoint, ILogger? logger = null)
     {
         checkpoint.Options.Validate();  // ModelFile.Load checks them too; a checkpoint built in code is not loaded
@@ -132,9 +138,14 @@ public sealed class TrainingPlan
     /// Trains a finished model further on new text (see ContinuedTraining): counts merge, new words
     /// join with fresh rows, the old tree is kept and the new words grafted beside it.
     /// </summary>
+    /// <param name="from">The model to continue: a checkpoint, finished or not.</param>
+    /// <param name="newText">The new text; it is counted here (a pass over it) with min-count 1.</param>
     /// <param name="options">The model's options with this run's epochs, rates, threads and seed. With no
     /// <see cref="TrainingOptions.Alpha"/> the rate starts where one run over the old and the new text would
     /// be when the new text begins (tools/results/continue.md).</param>
+    /// <param name="logger">Receives the log lines; null for none.</param>
+    /// <param name="cancellationToken">Stops the counting pass.</param>
+    /// <exception cref="ArgumentException"><paramref name="options"/> changes the model's dimension or loss.</exception>
     public static TrainingPlan Continue(TrainingCheckpoint from, CorpusReader newText, TrainingOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
@@ -163,7 +174,9 @@ public sealed class TrainingPlan
         return new TrainingPlan(options, merged, null, tree, start, stats.NewTokens, null, stats, logger);
     }
 
+    /// <param name="vocabulary">The words, whose counts weight the tree.</param>
     /// <param name="keepProbabilities">Each word's subsampling keep probability, for the logged mean code length of the words trained.</param>
+    /// <param name="logger">Receives the tree's figures.</param>
     private static HuffmanTree BuildTree(Vocabulary vocabulary, double[] keepProbabilities, ILogger logger)
     {
         var clock = Stopwatch.StartNew();

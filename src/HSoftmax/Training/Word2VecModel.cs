@@ -18,7 +18,9 @@ public sealed class Word2VecModel
         NoiseOutputArray = wordOutput ? Allocate((long)words * dim) : null;
     }
 
+    /// <summary>The number of words: rows of <see cref="Input"/>.</summary>
     public int WordCount { get; }
+    /// <summary>The number of columns of every matrix: the vector dimension.</summary>
     public int Dim { get; }
     /// <summary>[words, dim]: the word vectors.</summary>
     public Memory<float> Input => InputArray;

@@ -43,11 +43,19 @@ public sealed class WordIdReader : IDisposable
     private bool _disposed;
 
     /// <summary>Starts reading one epoch.</summary>
-    /// <param name="depth">Chunks each stage may run ahead of the consumer.</param>
+    /// <param name="corpus">The corpus to read.</param>
+    /// <param name="vocabulary">The vocabulary words are looked up in; words outside it are dropped.</param>
+    /// <param name="depth">Chunks each stage may run ahead of the consumer; at least 1.</param>
+    /// <param name="cancellationToken">Stops both stages; <see cref="TryTake"/> then throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="depth"/> is below 1.</exception>
     public static WordIdReader ReadEpoch(CorpusReader corpus, Vocabulary vocabulary, int depth = 4, CancellationToken cancellationToken = default) =>
         new(corpus, vocabulary, depth, null, cancellationToken);
 
+    /// <param name="corpus">The corpus to read.</param>
+    /// <param name="vocabulary">The vocabulary words are looked up in.</param>
+    /// <param name="depth">Chunks each stage may run ahead of the consumer; at least 1.</param>
     /// <param name="lookUp">The look-up stage's work on a chunk; tests give one that fails.</param>
+    /// <param name="cancellationToken">Stops both stages.</param>
     internal WordIdReader(CorpusReader corpus, Vocabulary vocabulary, int depth, Action<TokenChunk, Vocabulary>? lookUp, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
@@ -119,6 +127,7 @@ public sealed class WordIdReader : IDisposable
         if (!_disposed) _producer.Recycle(chunk.Tokens);
     }
 
+    /// <summary>Stops both stages, waits for them, and frees the chunks; a second call does nothing.</summary>
     public void Dispose()
     {
         if (_disposed) return;

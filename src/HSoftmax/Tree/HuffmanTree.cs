@@ -73,6 +73,7 @@ public sealed class HuffmanTree
         return code;
     }
 
+    /// <summary>The length of word w's code: the inner nodes on its path.</summary>
     public int GetDepth(int word)
     {
         int depth = 0;
@@ -160,6 +161,7 @@ public sealed class HuffmanTree
     /// tree of the new words grafted beside it under a new root, so every old inner node still separates
     /// the same words and keeps its trained row.
     /// </summary>
+    /// <param name="old">The trained tree to keep; every one of its words must stay.</param>
     /// <param name="oldIdOf">For each word of the new vocabulary, its id in the old one, or -1 for a new word.</param>
     /// <param name="counts">The new vocabulary's counts (descending).</param>
     /// <param name="oldInnerOf">For each inner node of the result, the old inner node it is, or -1.</param>

@@ -6,6 +6,7 @@ using HSoftmax.Corpus;
 
 namespace HSoftmax.Vectors;
 
+/// <summary>The two word2vec vector file formats.</summary>
 public enum VectorFormat
 {
     /// <summary>Header <c>V D</c>, then one line per word: the word and D numbers, space-separated.</summary>
@@ -142,6 +143,11 @@ public static class Word2VecFile
             throw new VectorFileException($"{path}: a fastText .bin model, not a word2vec vectors file; load the .vec file fastText writes beside it");
     }
 
+    /// <summary>Reads a text or binary vectors file, plain or gzip (see the remarks for what is accepted).</summary>
+    /// <param name="path">The file to read.</param>
+    /// <param name="options">How to read it; null detects the format and the header.</param>
+    /// <exception cref="VectorFileException">The file cannot be opened, or is not a vectors file this reader accepts.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="VectorReadOptions.Limit"/> is negative.</exception>
     public static WordVectors Load(string path, VectorReadOptions? options = null)
     {
         options ??= new VectorReadOptions();

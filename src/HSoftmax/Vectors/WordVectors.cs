@@ -26,8 +26,11 @@ public sealed class WordVectors
     private float[]? _unit;
     private Dictionary<string, int>? _upperIndex;
 
+    /// <summary>Vectors for the given words, one row each, in the given order.</summary>
     /// <param name="words">One word per row; the first occurrence wins on lookup if a word repeats.</param>
     /// <param name="data">Rows of <paramref name="dim"/> floats, one per word; kept, not copied.</param>
+    /// <param name="dim">Floats per row; at least 1.</param>
+    /// <exception cref="ArgumentException"><paramref name="dim"/> is below 1, or <paramref name="data"/> does not hold words x dim floats.</exception>
     public WordVectors(string[] words, float[] data, int dim)
         : this(BuildTable(words), data, dim)
     {
@@ -45,7 +48,9 @@ public sealed class WordVectors
         Words = new WordList(words);
     }
 
+    /// <summary>The number of rows (words).</summary>
     public int Count => _words.Count;
+    /// <summary>Floats per row: the vector dimension.</summary>
     public int Dim { get; }
 
     /// <summary>The words in row order (each access decodes one word).</summary>
@@ -54,13 +59,17 @@ public sealed class WordVectors
     /// <summary>The raw rows (not normalised).</summary>
     public ReadOnlySpan<float> Data => _data;
 
+    /// <summary>The word of a row.</summary>
     public string GetWord(int index) => _words.GetString(index);
 
     /// <summary>The word of a row as UTF-8, without allocating.</summary>
     public ReadOnlySpan<byte> GetWordUtf8(int index) => _words[index];
 
+    /// <summary>The raw (not normalised) vector of a row.</summary>
     public ReadOnlySpan<float> GetVector(int index) => _data.AsSpan(index * Dim, Dim);
 
+    /// <summary>The raw (not normalised) vector of a word, matched exactly.</summary>
+    /// <exception cref="KeyNotFoundException">The word is not in the vocabulary.</exception>
     public ReadOnlySpan<float> GetVector(string word)
     {
         int i = IndexOf(word);
@@ -81,11 +90,14 @@ public sealed class WordVectors
         return _upperIndex.TryGetValue(PythonText.Upper(word), out i) ? i : -1;
     }
 
+    /// <summary>Whether the word has a row, matched exactly.</summary>
     public bool Contains(string word) => _words.Find(word) >= 0;
 
     /// <summary>Cosine similarity of two words.</summary>
+    /// <exception cref="KeyNotFoundException">A word is not in the vocabulary.</exception>
     public float Similarity(string a, string b) => Similarity(IndexOfOrThrow(a), IndexOfOrThrow(b));
 
+    /// <summary>Cosine similarity of two rows; 0 when either is a zero vector.</summary>
     public unsafe float Similarity(int a, int b)
     {
         var inverse = InverseNorms();
@@ -118,6 +130,9 @@ public sealed class WordVectors
     /// the mean of the unit vectors of <paramref name="positive"/> (weight 1) and <paramref name="negative"/>
     /// (weight -1), the given words left out. Words are exact keys, as in gensim.
     /// </summary>
+    /// <param name="positive">Words the result should be like.</param>
+    /// <param name="negative">Words the result should be unlike; null for none.</param>
+    /// <param name="topn">How many words to return, at most.</param>
     /// <param name="restrict">Search only the first N rows (the most frequent words in a word2vec file).</param>
     /// <exception cref="KeyNotFoundException">A word is not in the vocabulary.</exception>
     /// <exception cref="ArgumentException">No word was given.</exception>
@@ -213,6 +228,7 @@ public sealed class WordVectors
         return _inverseNorms = inverse;
     }
 
+    /// <summary>Scales <paramref name="v"/> to unit length in place; a zero vector is left as it is.</summary>
     public static void Normalise(Span<float> v)
     {
         double sum = 0;
