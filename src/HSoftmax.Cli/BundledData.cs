@@ -5,8 +5,8 @@ internal static class BundledData
 {
     public const string CorpusFileName = "eltec12-paragraphs.txt";
 
-    /// <summary>The bundled corpus, or null if it is nowhere to be found.</summary>
-    public static string? FindCorpus() => Find(CorpusFileName);
+    /// <summary>The bundled corpus (gzipped in a published tool), or null if it is nowhere to be found.</summary>
+    public static string? FindCorpus() => Find(CorpusFileName) ?? Find(CorpusFileName + ".gz");
 
     public static string? Find(string relative)
     {
