@@ -41,7 +41,7 @@ internal static class TrainCommand
         Description = "Torch engine: a row touched c times in one step moves by min(1, N/c) x the sum of its updates (at most N SGD steps); 0 for no cap.",
         DefaultValueFactory = _ => EngineFlags.Defaults("").RowCap,
     };
-    private static readonly Option<string> Proposal = Choice("--proposal", "Sampled softmax: candidates from a log-uniform (Zipf) law over frequency rank, or from count^0.75.", "log-uniform", "log-uniform", "unigram");
+    private static readonly Option<string> Proposal = Choice("--proposal", "Sampled softmax: candidates from a log-uniform (Zipf) law over frequency rank, or from count^e (e: --ns-exponent).", "log-uniform", "log-uniform", "unigram");
     private static readonly Option<int> Dim = new("--dim") { Description = "Vector dimension.", DefaultValueFactory = _ => 100 };
     private static readonly Option<int> Window = new("--window") { Description = "Maximum context window (each word draws 1..window).", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> Negative = new("--negative") { Description = "Noise words per prediction (negative sampling).", DefaultValueFactory = _ => 5 };
