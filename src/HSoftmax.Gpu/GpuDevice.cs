@@ -10,7 +10,7 @@ namespace HSoftmax.Gpu;
 /// <summary>The shape of the simulated device ILGPU's CPU accelerator runs (tests pick small warps).</summary>
 internal sealed record CpuAcceleratorShape(int WarpSize, int WarpsPerMultiprocessor, int Multiprocessors)
 {
-    /// <summary>Warps of 4 lanes, so every shuffle of the reduction runs; one multiprocessor per core.</summary>
+    /// <summary>One warp of 2 lanes on one multiprocessor: the reduction's shuffle runs at the least simulation cost (tests pick other shapes).</summary>
     public static CpuAcceleratorShape Default => new(2, 1, 1);
 }
 

@@ -77,10 +77,12 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     /// </summary>
     internal int WordsPerWarp { get; init; } = 64;
 
-    /// <summary>Room for one more chunk past a full batch: 16,384 words plus one sentence (ChunkProducer), sentences cut at 100,000.</summary>
-    private const int ChunkSlack = 16_384 + 100_000;
-
-    private int BatchCapacity(LaunchLayout layout) => layout.Warps * WordsPerWarp + ChunkSlack;
+    /// <summary>
+    /// A full batch and room for one more chunk past it: a chunk is 16,384 words plus the rest of the
+    /// sentence it stops in, and sentences are cut at the plan's maximum length (any length a user sets).
+    /// </summary>
+    private int BatchCapacity(LaunchLayout layout, TrainingPlan plan) =>
+        checked(layout.Warps * WordsPerWarp + 16_384 + plan.Options.Corpus.MaxSentenceLength);  // 16,384: the core's TokenChunk.ChunkTokens
 
     /// <inheritdoc/>
     /// <exception cref="InsufficientMemoryException">The host copy of the weights does not fit in the memory available now.</exception>
@@ -95,7 +97,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
         // The host keeps the model's arrays: initial values in, each epoch's weights out.
         plan.EnsureHostMemory(plan.WeightBytes, "the gpu engine's host copy of the weights");
         var model = plan.CreateModel();
-        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout, BatchCapacity(layout));
+        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout, BatchCapacity(layout, plan));
         var monitor = new TrainingMonitor(plan, corpus, progress, _logger);
         var run = new Run(this, plan, monitor, weights, layout);
         // Each epoch ends by copying the weights into the model's arrays (for its divergence check), so
@@ -120,7 +122,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     {
         var layout = LayoutFor(plan);
         var (words, sentences) = batch(layout.Warps * WordsPerWarp);
-        using var weights = new DeviceWeights(_device.Accelerator, plan, plan.CreateModel(), layout, BatchCapacity(layout));
+        using var weights = new DeviceWeights(_device.Accelerator, plan, plan.CreateModel(), layout, BatchCapacity(layout, plan));
         weights.Upload(words, sentences);
         float alpha = plan.Options.EffectiveAlpha;
         _kernel(layout.Config, weights.Args(words.Length, alpha, 1, 0));
@@ -147,7 +149,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     internal void TrainOneLaunch(TrainingPlan plan, Word2VecModel model, int[] words, int[] sentences, float alpha, ulong seed)
     {
         var layout = LayoutFor(plan);
-        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout, BatchCapacity(layout));
+        using var weights = new DeviceWeights(_device.Accelerator, plan, model, layout, BatchCapacity(layout, plan));
         weights.Upload(words, sentences);
         _kernel(layout.Config, weights.Args(words.Length, alpha, seed, 0));
         weights.CopyOut();
@@ -158,7 +160,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     {
         private readonly TrainingOptions _o = plan.Options;
         // A batch closes at the first chunk that takes it past Warps x WordsPerWarp.
-        private readonly HostBatch _batch = new(plan, owner.BatchCapacity(layout));
+        private readonly HostBatch _batch = new(plan, owner.BatchCapacity(layout, plan));
         private long _wordsDone;
         private long _launches;
 

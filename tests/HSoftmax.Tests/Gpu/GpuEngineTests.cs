@@ -78,6 +78,21 @@ public unsafe class GpuEngineTests
     }
 
     [Fact]
+    public void ASentenceLongerThanTheDefaultCutFitsTheBatch()
+    {
+        // The batch is sized for one chunk past a full launch: 16,384 words plus the rest of the sentence
+        // the chunk stops in. It assumed sentences cut at 100,000 words; with a longer cut it overran.
+        using var tmp = new TempFolder();
+        var words = Enumerable.Range(0, 130_000).Select(i => $"w{i * 7919 % 50}");
+        string corpus = tmp.Write("long.txt", string.Join(' ', words) + "\n");
+        var options = new TrainingOptions { Model = ModelKind.Cbow, Loss = LossKind.HierarchicalSoftmax, Dim = 8, Window = 2, Epochs = 1, MinCount = 1, Sample = 0,
+            Corpus = new CorpusOptions { MaxSentenceLength = 150_000 } };
+        using var engine = OnCpu();
+        var result = engine.Train(options, new CorpusReader([corpus], options.Corpus));
+        Assert.Equal(130_000, result.Epochs[0].TrainedWords);
+    }
+
+    [Fact]
     public void SubsamplingKeepsTheExpectedShare()
     {
         using var tmp = new TempFolder();
