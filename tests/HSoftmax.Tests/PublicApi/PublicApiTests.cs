@@ -47,7 +47,7 @@ public class PublicApiTests
         Assert.DoesNotContain(lines, l => l.Contains("VectorMath") || l.Contains("AliasSampler") || l.Contains("FastRandom"));
     }
 
-    private static string SourceFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    private static string SourceFolder() => Path.Combine(RepositoryFiles.Root, "tests", "HSoftmax.Tests", "PublicApi");
 
     internal static List<string> Describe(Assembly assembly)
     {
