@@ -76,7 +76,7 @@ internal static class TrainCommand
     };
     private static readonly Option<string?> Resume = new("--resume")
     {
-        Description = "Go on from a checkpoint with its inputs and options; only --output, --format, --save-vocab, --eval, --quiet, --checkpoint and --checkpoint-every may be given again.",
+        Description = "Go on from a checkpoint with its inputs and options; only --output, --format, --save-vocab, --eval, --quiet, --json, --plot, --checkpoint and --checkpoint-every may be given again.",
     };
 
     public static Command Create()
@@ -162,7 +162,7 @@ internal static class TrainCommand
                     shape);
             }
             if (resume is not null)
-                RefuseIfGiven("a resumed run keeps the checkpoint's inputs and options; give only --output, --format, --save-vocab, --eval, --quiet, --checkpoint or --checkpoint-every",
+                RefuseIfGiven("a resumed run keeps the checkpoint's inputs and options; give only --output, --format, --save-vocab, --eval, --quiet, --json, --plot, --checkpoint or --checkpoint-every",
                     [Input, Alpha, MinAlpha, Epochs, Threads, Seed, .. shape]);
             string? Setting(Option option, string? given) =>
                 parse.GetResult(option) is { Implicit: false } || resume is null ? given : Recorded(resume, option.Name) ?? given;
@@ -282,11 +282,6 @@ internal static class TrainCommand
             Word2VecFile.Save(result.Vectors, output, format, cancel);
             logger.LogInformation("Wrote {Count:N0} vectors to {Path} ({Format}) in {Seconds:F1} s", result.Vectors.Count, output, format.ToString().ToLowerInvariant(), writeClock.Elapsed.TotalSeconds);
 
-            if (plots is not null)
-            {
-                Pictures.Training(plots, progress.Points, result, $"{(options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW")} + {LossName(options.Loss)}, dim {options.Dim}, {engineName} engine: {Path.GetFileName(Describe(files))}", plotPath!);
-                logger.LogInformation("Drew the training curve in {Path}", Path.GetFullPath(plotPath!));
-            }
             var report = evaluate ? EvaluateAfterTraining.Run(result.Vectors, logger) : null;
             if (parse.GetValue(Json))
             {
@@ -294,10 +289,18 @@ internal static class TrainCommand
                     new() { ["vectors"] = Path.GetFullPath(output), ["format"] = format == VectorFormat.Binary ? "binary" : "text", ["plot"] = plotPath is null ? null : Path.GetFullPath(plotPath),
                         ["vocabulary"] = saveVocab is null ? null : Path.GetFullPath(saveVocab), ["checkpoint"] = checkpointPath is null ? null : Path.GetFullPath(checkpointPath) },
                     report));
-                return 0;
             }
-            PrintSummary(stdout, result, options, engineName, output, clock.Elapsed);
-            if (report is not null) EvaluateAfterTraining.Print(report, stdout);
+            else
+            {
+                PrintSummary(stdout, result, options, engineName, output, clock.Elapsed);
+                if (report is not null) EvaluateAfterTraining.Print(report, stdout);
+            }
+            // Last: the vectors and the summary are out whatever happens to the picture.
+            if (plots is not null)
+            {
+                Pictures.Training(plots, progress.Points, result, $"{(options.Model == ModelKind.SkipGram ? "skip-gram" : "CBOW")} + {LossName(options.Loss)}, dim {options.Dim}, {engineName} engine: {Path.GetFileName(Describe(files))}", plotPath!);
+                logger.LogInformation("Drew the training curve in {Path}", Path.GetFullPath(plotPath!));
+            }
             return 0;
         }
         catch (OperationCanceledException)
@@ -325,7 +328,7 @@ internal static class TrainCommand
             stderr.WriteLine($"hsoftmax: {FlagOf(e.Option, addOn)}: {e.Reason}");
             return 2;
         }
-        catch (Exception e) when (e is InputFileException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or AddOnMissingException or TrainingDivergedException)
+        catch (Exception e) when (e is InputFileException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or AddOnMissingException or PictureException or TrainingDivergedException)
         {
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: {e.Message}");

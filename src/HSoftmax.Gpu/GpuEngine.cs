@@ -82,7 +82,7 @@ public sealed class GpuEngine : ITrainingEngine, IDisposable
     /// sentence it stops in, and sentences are cut at the plan's maximum length (any length a user sets).
     /// </summary>
     private int BatchCapacity(LaunchLayout layout, TrainingPlan plan) =>
-        checked(layout.Warps * WordsPerWarp + 16_384 + plan.Options.Corpus.MaxSentenceLength);  // 16,384: the core's TokenChunk.ChunkTokens
+        checked(layout.Warps * WordsPerWarp + 16_384 + plan.Options.Corpus.MaxSentenceLength);  // 16,384: the core's ChunkProducer.ChunkTokens
 
     /// <inheritdoc/>
     /// <exception cref="InsufficientMemoryException">The host copy of the weights does not fit in the memory available now.</exception>

@@ -140,6 +140,7 @@ public sealed record TrainingOptions
         Check(MinAlpha >= 0 && MinAlpha <= EffectiveAlpha, nameof(MinAlpha), $"must be in 0..alpha ({EffectiveAlpha}), got {MinAlpha}");
         Check(Epochs is >= 1 and <= 10_000, nameof(Epochs), $"must be in 1..10000, got {Epochs}");
         Check(Threads is >= 1 and <= 1024, nameof(Threads), $"must be in 1..1024, got {Threads}");
-        Check(Corpus.MaxSentenceLength >= 1, nameof(CorpusOptions.MaxSentenceLength), $"must be at least 1, got {Corpus.MaxSentenceLength}");
+        // The cap keeps a chunk's size (16,384 words plus one sentence) an int; word2vec cuts at 1,000.
+        Check(Corpus.MaxSentenceLength is >= 1 and <= 100_000_000, nameof(CorpusOptions.MaxSentenceLength), $"must be in 1..100000000, got {Corpus.MaxSentenceLength}");
     }
 }
