@@ -11,7 +11,7 @@ internal sealed class PlotAddOn : IPlotAddOn
     /// <summary>The scores picture widens with its bars (two evaluation suites have 40), so their names stay legible.</summary>
     public static int ScoresWidth(int bars) => Math.Max(Width, 300 + 28 * bars);
 
-    public void Training(IReadOnlyList<TrainingPoint> curve, IReadOnlyList<TrainingPoint> epochs, string title, string path)
+    public byte[] Training(IReadOnlyList<TrainingPoint> curve, IReadOnlyList<TrainingPoint> epochs, string title)
     {
         var plot = new Plot();
         plot.Title(title);
@@ -21,6 +21,7 @@ internal sealed class PlotAddOn : IPlotAddOn
         var line = curve.Concat(epochs).OrderBy(p => p.Epochs).ToArray();
         var loss = plot.Add.ScatterLine(line.Select(p => p.Epochs).ToArray(), line.Select(p => p.Loss).ToArray());
         loss.LegendText = "loss (running mean in the epoch)";
+        loss.LineWidth = 2;
         var ends = plot.Add.ScatterPoints(epochs.Select(p => p.Epochs).ToArray(), epochs.Select(p => p.Loss).ToArray());
         ends.LegendText = "epoch's loss";
         ends.MarkerSize = 10;
@@ -31,13 +32,14 @@ internal sealed class PlotAddOn : IPlotAddOn
         speed.LegendText = "words/s (right axis)";
         speed.Axes.YAxis = plot.Axes.Right;
         speed.LinePattern = LinePattern.Dashed;
+        speed.LineWidth = 2;
         speed.Color = Colors.DarkOrange;
         plot.Axes.Right.Label.Text = "words/s";
         plot.ShowLegend(Alignment.UpperRight);
-        Save(plot, path);
+        return Png(plot, Width);
     }
 
-    public void Scores(IReadOnlyList<ScoreBar> sets, IReadOnlyList<ScoreBar> sections, string title, string path)
+    public byte[] Scores(IReadOnlyList<ScoreBar> sets, IReadOnlyList<ScoreBar> sections, string title)
     {
         var plot = new Plot();
         plot.Title(title);
@@ -49,7 +51,9 @@ internal sealed class PlotAddOn : IPlotAddOn
         {
             foreach (var bar in group)
             {
-                bars.Add(new Bar { Position = position, Value = bar.Score, FillColor = color, Label = bar.Score.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) });
+                // A score that could not be computed (a set with under two known pairs) is a labelled gap, not a NaN bar.
+                bool known = double.IsFinite(bar.Score);
+                bars.Add(new Bar { Position = position, Value = known ? bar.Score : 0, FillColor = color, Label = known ? bar.Score.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "n/a" });
                 ticks.Add(new Tick(position, bar.Label));
                 position++;
             }
@@ -67,10 +71,10 @@ internal sealed class PlotAddOn : IPlotAddOn
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "evaluation sets", FillColor = Colors.SteelBlue });
         if (sections.Count > 0) plot.Legend.ManualItems.Add(new LegendItem { LabelText = "analogy sections", FillColor = Colors.DarkOrange });
         plot.ShowLegend(Alignment.UpperRight);
-        Save(plot, path, ScoresWidth(bars.Count));
+        return Png(plot, ScoresWidth(bars.Count));
     }
 
-    public void Map(IReadOnlyList<(string Word, double X, double Y)> points, string title, string path)
+    public byte[] Map(IReadOnlyList<(string Word, double X, double Y)> points, string title)
     {
         var plot = new Plot();
         plot.Title(title);
@@ -86,22 +90,16 @@ internal sealed class PlotAddOn : IPlotAddOn
             label.OffsetY = -6;
         }
         plot.Axes.Margins(0.15, 0.15);
-        Save(plot, path);
+        return Png(plot, Width);
     }
 
-    private static void Save(Plot plot, string path, int width = Width)
+    public void Check()
     {
-        // Drawn to a temporary file in the same folder, then moved: a failed write leaves no half picture.
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            plot.SavePng(temp, width, Height);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        // The first drawing loads SkiaSharp's native library and the fonts: a platform without them fails here.
+        var plot = new Plot();
+        plot.Title("check");
+        _ = plot.GetImageBytes(16, 16, ImageFormat.Png);
     }
+
+    private static byte[] Png(Plot plot, int width) => plot.GetImageBytes(width, Height, ImageFormat.Png);
 }

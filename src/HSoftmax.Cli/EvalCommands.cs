@@ -262,20 +262,21 @@ internal static class EvalCommands
         foreach (var (set, invalid) in report.Analogy.Select(a => (a.Set, a.InvalidLines)).Concat(report.Similarity.Select(r => (r.Set, r.InvalidLines))))
             if (invalid > 0)
                 stderr.WriteLine($"hsoftmax: warning: {set}: {invalid:N0} malformed line(s) skipped, as gensim skips them");
+        if (settings.Json)
+            stdout.WriteLine(report.ToJson());
+        else
+        {
+            stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:N0} words x {2} dims read in {3:F1} s; evaluated in {4:F2} s",
+                settings.Vectors, vectors.Count, vectors.Dim, loadSeconds, evalSeconds));
+            stdout.WriteLine();
+            stdout.Write(report.ToTable(settings.Sections));
+        }
+        // After the scores are out: a picture that fails loses nothing else.
         if (plots is not null)
         {
             Pictures.Scores(plots, report, $"{Path.GetFileName(settings.Vectors)}: {vectors.Count:N0} words x {vectors.Dim}", settings.Plot!);
             stderr.WriteLine($"hsoftmax: drew {Path.GetFullPath(settings.Plot!)}");
         }
-        if (settings.Json)
-        {
-            stdout.WriteLine(report.ToJson());
-            return 0;
-        }
-        stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:N0} words x {2} dims read in {3:F1} s; evaluated in {4:F2} s",
-            settings.Vectors, vectors.Count, vectors.Dim, loadSeconds, evalSeconds));
-        stdout.WriteLine();
-        stdout.Write(report.ToTable(settings.Sections));
         return 0;
     });
 
@@ -340,7 +341,7 @@ internal static class EvalCommands
             return body();
         }
         catch (Exception e) when (e is InputFileException or IOException or UnauthorizedAccessException or KeyNotFoundException
-                                      or InvalidDataException or OutOfMemoryException or AddOnMissingException)
+                                      or InvalidDataException or OutOfMemoryException or AddOnMissingException or PictureException)
         {
             stderr.WriteLine($"hsoftmax: {OneLine(e.Message)}");
             return 1;
@@ -368,7 +369,7 @@ internal static class EvalCommands
 
     private static Option<int> TopOption() => new("-k", "--top") { Description = "How many words to show.", DefaultValueFactory = _ => 10 };
 
-    private static Option<int?> LimitOption() => new("--limit") { Description = "Read only the first N vectors of the file." };
+    internal static Option<int?> LimitOption() => new("--limit") { Description = "Read only the first N vectors of the file." };
 
     internal static Option<bool> StrictUtf8Option() => new("--strict-utf8") { Description = "Fail on invalid UTF-8 in words instead of replacing it with U+FFFD." };
 }

@@ -7,6 +7,9 @@ using HSoftmax.Vectors;
 
 namespace HSoftmax.Cli;
 
+/// <summary>A picture could not be drawn: the message is one line naming the option.</summary>
+internal sealed class PictureException(string message) : Exception(message);
+
 /// <summary>
 /// What the tool draws (<c>train --plot</c>, <c>eval --plot</c>, <c>map</c>): the numbers are chosen here,
 /// the drawing is the plots add-on's.
@@ -15,12 +18,17 @@ internal static class Pictures
 {
     public static Option<string?> PlotOption(string what) => new("--plot") { Description = $"Also draw {what} as a PNG picture (the plots add-on)." };
 
-    /// <summary>Checks a picture's path and loads the add-on, before any work is done.</summary>
+    /// <summary>
+    /// Checks a picture's path, loads the add-on and has it draw once in memory, before any work is done:
+    /// a platform where the drawing library cannot run is said at once, not after hours of training.
+    /// </summary>
     public static IPlotAddOn Prepare(string path, string option)
     {
         if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"{option}: pictures are PNG; give a file name ending in .png, got '{path}'");
-        return AddOn.Plots.Load<IPlotAddOn>();
+        var plots = AddOn.Plots.Load<IPlotAddOn>();
+        Draw(option, plots.Check);
+        return plots;
     }
 
     /// <summary>The training curve from the progress reports, and each epoch's final loss.</summary>
@@ -29,7 +37,7 @@ internal static class Pictures
         // The engines report words done over the whole run; as epochs it reads the same for every corpus size.
         var curve = progress.Select(p => new TrainingPoint(p.Fraction * p.Epochs, p.EpochLoss, p.WordsPerSecond)).ToList();
         var epochs = result.Epochs.Select(e => new TrainingPoint(e.Epoch, e.Loss, e.WordsPerSecond)).ToList();
-        plots.Training(curve, epochs, title, path);
+        Write(path, Draw("--plot", () => plots.Training(curve, epochs, title)));
     }
 
     /// <summary>Each set's score, then each analogy section's accuracy (named with its set when there are several).</summary>
@@ -40,8 +48,24 @@ internal static class Pictures
             .Concat(report.Similarity.Select(s => new ScoreBar(Name(s.Set), s.Spearman))).ToList();
         bool several = report.Analogy.Count > 1;
         var sections = report.Analogy.SelectMany(a => a.Sections.Select(s => new ScoreBar(several ? $"{Name(a.Set)}: {s.Name}" : s.Name, s.Accuracy))).ToList();
-        plots.Scores(sets, sections, title, path);
+        Write(path, Draw("--plot", () => plots.Scores(sets, sections, title)));
     }
+
+    /// <summary>Runs the add-on: whatever it throws (a native library, a font, ScottPlot itself) becomes one line.</summary>
+    private static T Draw<T>(string option, Func<T> draw)
+    {
+        try { return draw(); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var inner = e is TypeInitializationException { InnerException: { } cause } ? cause.GetBaseException() : e;
+            throw new PictureException($"{option}: the plots add-on could not draw ({inner.GetType().Name}: {inner.Message.Split('\n')[0]})");
+        }
+    }
+
+    private static void Draw(string option, Action draw) => Draw(option, () => { draw(); return 0; });
+
+    /// <summary>Writes a picture as the vectors are written: all of it or nothing, an existing file intact until then.</summary>
+    private static void Write(string path, byte[] png) => AtomicFile.Write(path, stream => stream.Write(png));
 
     /// <summary><c>hsoftmax map VECTORS WORD... --out FILE.png</c>: the words' vectors projected on their first two principal components.</summary>
     public static Command MapCommand()
@@ -49,7 +73,7 @@ internal static class Pictures
         var vectors = EvalCommands.VectorsArgument();
         var words = new Argument<string[]>("words") { Description = "Words to place (at least 3; exact match first, then case-insensitive).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "The PNG to write.", Required = true };
-        var limit = new Option<int?>("--limit") { Description = "Read only the first N vectors of the file." };
+        var limit = EvalCommands.LimitOption();
         var strict = EvalCommands.StrictUtf8Option();
         var command = new Command("map", "Draw words on a plane: a 2-D PCA projection of their unit vectors, labelled (the plots add-on).");
         command.Arguments.Add(vectors);
@@ -66,11 +90,16 @@ internal static class Pictures
                 OutputPaths.Check([("--out", path)], [parse.GetValue(vectors)!], [parse.GetValue(vectors)!]);
                 var plots = Prepare(path, "--out");
                 var loaded = EvalCommands.Load(parse.GetValue(vectors)!, parse.GetValue(limit), parse.GetValue(strict), io.Error);
+                // Words that name the same row (he, He) are one point.
                 var rows = given.Select(w => loaded.IndexOf(w, ignoreCase: true) is int row and >= 0 ? row
-                    : throw new KeyNotFoundException($"'{w}' is not in the vocabulary")).ToArray();
+                    : throw new KeyNotFoundException($"'{w}' is not in the vocabulary")).Distinct().ToArray();
+                if (rows.Length < 3) throw new ArgumentException($"map: give at least 3 different words; these are {rows.Length} in the vectors");
+                foreach (int row in rows)
+                    foreach (float x in loaded.GetVector(row))
+                        if (!float.IsFinite(x)) throw new InvalidDataException($"map: the vector of '{loaded.GetWord(row)}' holds a value that is not a number");
                 var points = Project(rows.Select(row => loaded.GetVector(row).ToArray()).ToArray());
-                plots.Map(rows.Select((row, i) => (loaded.GetWord(row), points[i].X, points[i].Y)).ToList(),
-                    $"{Path.GetFileName(parse.GetValue(vectors))}: {rows.Length} words, PCA of unit vectors", path);
+                Write(path, Draw("--out", () => plots.Map(rows.Select((row, i) => (loaded.GetWord(row), points[i].X, points[i].Y)).ToList(),
+                    $"{Path.GetFileName(parse.GetValue(vectors))}: {rows.Length} words, PCA of unit vectors")));
                 io.Output.WriteLine($"Wrote {Path.GetFullPath(path)}");
                 return 0;
             });
@@ -100,16 +129,23 @@ internal static class Pictures
             double mean = data.Average(row => row[d]);
             foreach (var row in data) row[d] -= mean;
         }
-        var first = PrincipalAxis(data, null);
-        var second = PrincipalAxis(data, first);
-        return data.Select(row => (Dot(row, first), Dot(row, second))).ToArray();
+        // An axis whose variance is rounding noise (identical or collinear points) is no axis: its coordinate is 0.
+        double total = data.Sum(row => Dot(row, row));
+        var first = PrincipalAxis(data, null, total);
+        var second = first is null ? null : PrincipalAxis(data, first, total);
+        return data.Select(row => (first is null ? 0 : Dot(row, first), second is null ? 0 : Dot(row, second))).ToArray();
     }
 
-    private static double[] PrincipalAxis(double[][] data, double[]? orthogonalTo)
+    /// <summary>The unit axis of largest variance (orthogonal to another), or null if its variance is below 1e-12 of the total.</summary>
+    private static double[]? PrincipalAxis(double[][] data, double[]? orthogonalTo, double total)
     {
+        // Unit vectors that differ by rounding alone (centring leaves about 1e-17) have no axis at all.
+        if (total <= 1e-18 * data.Length) return null;
         int dim = data[0].Length;
-        // A fixed, non-degenerate start, so that a map is the same every time it is drawn.
+        // A fixed, non-degenerate unit start, so that a map is the same every time it is drawn.
         var axis = Enumerable.Range(0, dim).Select(d => 1.0 + d % 7 * 0.1).ToArray();
+        double start = Math.Sqrt(Dot(axis, axis));
+        for (int d = 0; d < dim; d++) axis[d] /= start;
         for (int iteration = 0; iteration < 500; iteration++)
         {
             // axis <- X^T X axis, kept orthogonal to the first axis and of unit length.
@@ -124,8 +160,9 @@ internal static class Pictures
                 double along = Dot(next, orthogonalTo);
                 for (int d = 0; d < dim; d++) next[d] -= along * orthogonalTo[d];
             }
+            // |X^T X axis| for a unit axis near the eigenvector is its eigenvalue: the variance along it.
             double norm = Math.Sqrt(Dot(next, next));
-            if (norm == 0) return next;
+            if (norm <= 1e-12 * total) return null;
             double change = 0;
             for (int d = 0; d < dim; d++)
             {

@@ -12,12 +12,15 @@ internal readonly record struct ScoreBar(string Label, double Score);
 /// </summary>
 internal interface IPlotAddOn
 {
-    /// <summary>The loss over training (a line) and at each epoch's end (markers), words/s on the right axis.</summary>
-    void Training(IReadOnlyList<TrainingPoint> curve, IReadOnlyList<TrainingPoint> epochs, string title, string path);
+    /// <summary>Draws a small picture in memory: throws where the drawing library cannot run (its native library, fonts).</summary>
+    void Check();
 
-    /// <summary>Two bar charts side by side: each set's score, each analogy section's accuracy.</summary>
-    void Scores(IReadOnlyList<ScoreBar> sets, IReadOnlyList<ScoreBar> sections, string title, string path);
+    /// <summary>A PNG: the loss over training (a line) and at each epoch's end (markers), words/s on the right axis.</summary>
+    byte[] Training(IReadOnlyList<TrainingPoint> curve, IReadOnlyList<TrainingPoint> epochs, string title);
 
-    /// <summary>Labelled points of a 2-D projection.</summary>
-    void Map(IReadOnlyList<(string Word, double X, double Y)> points, string title, string path);
+    /// <summary>A PNG: one bar chart, each set's score, then each analogy section's accuracy in another colour.</summary>
+    byte[] Scores(IReadOnlyList<ScoreBar> sets, IReadOnlyList<ScoreBar> sections, string title);
+
+    /// <summary>A PNG: labelled points of a 2-D projection.</summary>
+    byte[] Map(IReadOnlyList<(string Word, double X, double Y)> points, string title);
 }

@@ -78,6 +78,19 @@ public unsafe class GpuEngineTests
     }
 
     [Fact]
+    public void DoctorOpensTheDeviceThroughTheAddOn()
+    {
+        var (code, stdout, stderr) = HSoftmax.Tests.Cli.CliRun.Run("doctor", "--engine", "gpu", "--device", "cpu", "--no-training");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ILGPU        1.5.3", stdout);
+        Assert.Contains("Device       ILGPU's CPU accelerator", stdout);
+        Assert.EndsWith("doctor: every check passed", stdout.TrimEnd());
+        (code, stdout, stderr) = HSoftmax.Tests.Cli.CliRun.Run("doctor", "--engine", "gpu", "--device", "gpu0", "--no-training");
+        Assert.Equal(2, code);
+        Assert.Equal("hsoftmax: doctor: 'open the device' failed: --device: must be cuda, cuda:N, auto or cpu (ILGPU's CPU accelerator, for tests), got 'gpu0'", stderr.Trim());
+    }
+
+    [Fact]
     public void ASentenceLongerThanTheDefaultCutFitsTheBatch()
     {
         // The batch is sized for one chunk past a full launch: 16,384 words plus the rest of the sentence

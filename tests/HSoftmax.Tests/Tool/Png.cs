@@ -15,6 +15,20 @@ internal static class Png
         return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(20)));
     }
 
+    /// <summary>The share of the picture's pixels within a small distance of a colour (a series' colour).</summary>
+    public static double Share(string path, SKColor colour)
+    {
+        using var bitmap = SKBitmap.Decode(path);
+        int near = 0;
+        for (int y = 0; y < bitmap.Height; y++)
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                var p = bitmap.GetPixel(x, y);
+                if (Math.Abs(p.Red - colour.Red) + Math.Abs(p.Green - colour.Green) + Math.Abs(p.Blue - colour.Blue) <= 24) near++;
+            }
+        return near / (double)(bitmap.Width * bitmap.Height);
+    }
+
     /// <summary>
     /// Asserts the picture is not blank: a share of its pixels differs from the background (its corner),
     /// in more than a few colours (text, lines, bars).

@@ -39,7 +39,10 @@ public sealed class ToolPackageTests
             Assert.DoesNotContain(zip.Entries, e => e.Name is "TorchSharp.dll" or "ILGPU.dll" or "ScottPlot.dll" || e.Name.StartsWith("libtorch", StringComparison.Ordinal));
         }
 
-        await Dotnet(tmp.Path, "tool", "install", "HSoftmax.Cli", "--tool-path", tools, "--add-source", packages);
+        // Only the packages just made, at their version: no feed on the network can answer instead.
+        string config = tmp.Write("nuget.config", $"<configuration><packageSources><clear /><add key=\"local\" value=\"{packages}\" /></packageSources></configuration>");
+        string version = typeof(HSoftmax.Cli.Program).Assembly.GetName().Version!.ToString(3);
+        await Dotnet(tmp.Path, "tool", "install", "HSoftmax.Cli", "--tool-path", tools, "--configfile", config, "--version", version);
         long installed = new DirectoryInfo(Path.Combine(tools, ".store", "hsoftmax.cli")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         Assert.True(installed <= MaxInstalledBytes, $"the tool takes {installed / 1048576.0:F1} MB installed");
 
@@ -53,10 +56,11 @@ public sealed class ToolPackageTests
         // An engine add-on that is not installed: one line saying how.
         (code, _, stderr) = await Run(tmp.Path, hsoftmax, "train", "--engine", "torch", "--output", tmp.File("t.txt"));
         Assert.Equal(1, code);
-        Assert.Contains("dotnet tool install -g HSoftmax.Cli.Torch", stderr);
+        Assert.StartsWith("hsoftmax: the torch engine (TorchSharp, libtorch on the CPU or CUDA) is an add-on: install it beside this tool with 'dotnet tool install -g HSoftmax.Cli.Torch --add-source FOLDER'", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
 
         // The plots add-on, installed beside it, is found in the tool store and draws.
-        await Dotnet(tmp.Path, "tool", "install", "HSoftmax.Cli.Plots", "--tool-path", tools, "--add-source", packages);
+        await Dotnet(tmp.Path, "tool", "install", "HSoftmax.Cli.Plots", "--tool-path", tools, "--configfile", config, "--version", version);
         (code, _, stderr) = await Run(tmp.Path, hsoftmax, "map", tmp.File("v.txt"), "he", "she", "day", "night", "--out", tmp.File("map.png"));
         Assert.True(code == 0, stderr);
         Assert.Equal((1000, 600), Png.Size(tmp.File("map.png")));
@@ -77,9 +81,18 @@ public sealed class ToolPackageTests
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync();
-        return (process.ExitCode, stdout, await stderr);
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
+        var stderr = process.StandardError.ReadToEndAsync(limit.Token);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', args)} ran past 5 minutes");
+        }
+        return (process.ExitCode, await stdout, await stderr);
     }
 }
