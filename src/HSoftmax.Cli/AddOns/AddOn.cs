@@ -121,14 +121,23 @@ internal sealed partial class AddOn
     /// </summary>
     private sealed class AddOnContext(string name, string mainAssembly) : AssemblyLoadContext(name)
     {
-        private static readonly string Framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        /// <summary>What the tool's own context loads (its .deps.json and .NET): all that may be shared.</summary>
+        private static readonly HashSet<string> ToolAssemblies = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFileNameWithoutExtension).OfType<string>()
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
         private readonly AssemblyDependencyResolver _resolver = new(mainAssembly);
 
         protected override Assembly? Load(AssemblyName assemblyName)
         {
-            if (assemblyName.Name is not string simple || Shared.Contains(simple) || File.Exists(Path.Combine(Framework, simple + ".dll"))) return null;
+            if (assemblyName.Name is string simple && ToolAssemblies.Contains(simple) && (Shared.Contains(simple) || IsDotNet(simple))) return null;
             return _resolver.ResolveAssemblyToPath(assemblyName) is string path ? LoadFromAssemblyPath(path) : null;
         }
+
+        /// <summary>.NET's own assemblies (and Microsoft.Extensions): by name, since a self-contained tool keeps them beside its own.</summary>
+        private static bool IsDotNet(string simple) =>
+            simple.StartsWith("System.", StringComparison.Ordinal) || simple.StartsWith("Microsoft.", StringComparison.Ordinal)
+            || simple is "System" or "netstandard" or "mscorlib" or "WindowsBase";
 
         protected override IntPtr LoadUnmanagedDll(string unmanagedDllName) =>
             _resolver.ResolveUnmanagedDllToPath(unmanagedDllName) is string path ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;
