@@ -26,9 +26,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmark import DEFAULT_CORPUS
+from benchmark import score as fmt
 from hsoftmax_cli import ROOT, build_cli
-
-DEFAULT_CORPUS = ROOT.parent / "shared/data/corpus/enwiki2015/enwiki2015-paragraphs.txt.gz"
 
 
 def grid(quick, tokens):
@@ -270,10 +270,6 @@ def chart(rows, front, path):
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-
-
-def fmt(x):
-    return "-" if x is None else f"{x:.4f}"
 
 
 if __name__ == "__main__":

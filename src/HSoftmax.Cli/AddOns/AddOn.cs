@@ -18,11 +18,11 @@ internal sealed partial class AddOn
     /// <summary>Folders to look in before the ones beside the tool, separated as PATH is.</summary>
     public const string FoldersVariable = "HSOFTMAX_ADDONS";
 
-    /// <summary>What an add-on shares with the tool (beside .NET itself): the contract's assemblies.</summary>
-    private static readonly HashSet<string> Shared = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "HSoftmax", "HSoftmax.Cli", "Microsoft.Extensions.Logging.Abstractions", "System.CommandLine",
-    };
+    /// <summary>
+    /// What an add-on shares with the tool beside .NET's own assemblies: the contract's. (Its other
+    /// assemblies, logging's abstractions and System.CommandLine, are shared by name as .NET's are.)
+    /// </summary>
+    private static readonly HashSet<string> Shared = new(StringComparer.OrdinalIgnoreCase) { "HSoftmax", "HSoftmax.Cli" };
 
     private static readonly Lock LoadLock = new();
     private Type? _entry;
