@@ -56,6 +56,48 @@ public sealed class CorpusReader
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxTokenBytes must be in 1..{BufferSize / 2}");
     }
 
+    /// <summary>A reader of one part of this corpus: the lines that start in the part's byte range (see <see cref="CorpusShare"/>).</summary>
+    /// <exception cref="ArgumentException">The share does not give one text length per file.</exception>
+    public CorpusReader WithShare(CorpusShare share)
+    {
+        if (share.TextLengths.Count != Files.Count)
+            throw new ArgumentException($"the share gives {share.TextLengths.Count} text lengths for {Files.Count} files", nameof(share));
+        return new CorpusReader(Files, Options) { Share = share };
+    }
+
+    /// <summary>The part of the corpus this reader reads; null for all of it.</summary>
+    public CorpusShare? Share { get; private init; }
+
+    /// <summary>
+    /// Each file's text length in bytes, what <see cref="CorpusShare"/> cuts: a plain file's size, a gzip
+    /// file's decompressed size (it is decompressed to count it).
+    /// </summary>
+    /// <exception cref="CorpusException">A file cannot be read.</exception>
+    public long[] TextLengths(CancellationToken cancellationToken = default)
+    {
+        var lengths = new long[Files.Count];
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            for (int i = 0; i < Files.Count; i++)
+            {
+                using Stream stream = CorpusFiles.Open(Files[i]);
+                if (stream.CanSeek) { lengths[i] = stream.Length; continue; }
+                int n;
+                while ((n = ReadBlock(stream, buffer, Files[i], 0)) > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    lengths[i] += n;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return lengths;
+    }
+
     /// <summary>Reads the given files and folders (see <see cref="CorpusFiles.Expand"/>).</summary>
     public static CorpusReader FromPaths(IEnumerable<string> paths, CorpusOptions? options = null) =>
         new(CorpusFiles.Expand(paths), options);
@@ -83,11 +125,20 @@ public sealed class CorpusReader
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            foreach (string file in Files)
+            for (int i = 0; i < Files.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using Stream stream = CorpusFiles.Open(file);
-                ReadFile(stream, file, buffer, ref sink, validateUtf8, cancellationToken);
+                string file = Files[i];
+                if (Share is null)
+                {
+                    using Stream stream = CorpusFiles.Open(file);
+                    ReadFile(stream, file, buffer, ref sink, validateUtf8, cancellationToken);
+                }
+                else if (Share.RangeOf(i) is var (start, end))
+                {
+                    using Stream part = new LineRangeStream(CorpusFiles.Open(file), start, end);
+                    ReadFile(part, file, buffer, ref sink, validateUtf8, cancellationToken);
+                }
             }
         }
         finally
