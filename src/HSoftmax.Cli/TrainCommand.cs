@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HSoftmax.Corpus;
 using HSoftmax.Cli.AddOns;
+using HSoftmax.Distributed;
 using HSoftmax.Training;
 using HSoftmax.Vectors;
 using Microsoft.Extensions.Logging;
@@ -79,11 +80,21 @@ internal static class TrainCommand
         Description = "Go on from a checkpoint with its inputs and options; only --output, --format, --save-vocab, --eval, --quiet, --json, --plot, --checkpoint and --checkpoint-every may be given again.",
     };
 
+    private static readonly Option<bool> Distributed = new("--distributed")
+    {
+        Description = "Train as one rank of an MPI job: start every rank with 'mpirun -np N hsoftmax train ... --distributed' (Open MPI). Each rank trains its own part of the corpus; rank 0 writes the outputs.",
+    };
+    private static readonly Option<long?> SyncWords = new("--sync-words")
+    {
+        Description = $"With --distributed: corpus words each rank trains between synchronisation rounds (default {DistributedTraining.DefaultSyncWordsPerThread:N0} per thread).",
+    };
+
     public static Command Create()
     {
         var command = new Command("train", "Train word vectors (skip-gram or CBOW; hierarchical softmax and/or negative sampling) and write them in word2vec format.");
         foreach (Option o in new Option[] { Input, Output, Format, Model, Loss, Engine, Device, GpuWarps, Batch, RowCap, Samples, Proposal, Dim, Window, Negative, NsExponent, Sample, MinCount, MaxVocab,
-                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Json, Plot, Checkpoint, CheckpointEvery, Resume, Continue })
+                     Alpha, MinAlpha, Epochs, Threads, Seed, CbowSum, MaxSentence, SaveVocab, ReadVocab, Eval, Quiet, Json, Plot, Checkpoint, CheckpointEvery, Resume, Continue,
+                     Distributed, SyncWords })
             command.Options.Add(o);
         command.SetAction((parse, cancel) => Task.FromResult(Run(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel)));
         return command;
@@ -134,7 +145,37 @@ internal static class TrainCommand
 
     internal static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
+        var rank = new RankOfJob();
+        int code = Run(parse, stdout, stderr, rank, cancel);
+        rank.End(code, stderr);
+        return code;
+    }
+
+    /// <summary>The MPI job a --distributed run is a rank of: finalised when the rank is done, aborted (all ranks) when it failed.</summary>
+    private sealed class RankOfJob
+    {
+        public MpiJob? Job { get; set; }
+        public bool IsFirst => Job is null || Job.Rank == 0;
+
+        public void End(int code, TextWriter stderr)
+        {
+            if (Job is null) return;
+            if (code == 0) { Job.Dispose(); return; }
+            // The other ranks would wait for this one at their next round: stop the whole job, with this rank's code.
+            stderr.Flush();
+            Job.Abort(code);
+        }
+    }
+
+    private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr, RankOfJob rank, CancellationToken cancel)
+    {
         bool quiet = parse.GetValue(Quiet);
+        bool distributed = parse.GetValue(Distributed);
+        if (distributed && parse.GetValue(SyncWords) is not (null or > 0))
+        {
+            stderr.WriteLine($"hsoftmax: --sync-words: must be at least 1, got {parse.GetValue(SyncWords)}");
+            return 2;
+        }
         using var interruption = new Interruption(cancel);
         cancel = interruption.Token;
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider(quiet ? LogLevel.Warning : LogLevel.Information, stderr)));
@@ -212,6 +253,13 @@ internal static class TrainCommand
             // Checked before standard input is copied; TrainingPlan checks again, cheaply, for library callers.
             options.Validate();
             string engineName = parse.GetValue(Engine)!;
+            if (distributed)
+            {
+                if (engineName != "cpu") throw new ArgumentException("--distributed: ranks train with the cpu engine; leave out --engine");
+                if (continued is not null) throw new ArgumentException("--continue: not with --distributed; continue the model in one process");
+                RefuseIfGiven("with --distributed, rank 0 writes a checkpoint at the end of every epoch, where all ranks hold the same weights", CheckpointEvery);
+            }
+            else RefuseIfGiven("only a --distributed run takes it", SyncWords);
             if (engineName == "cpu")
                 RefuseIfGiven("the cpu engine runs on the CPU; --engine gpu or --engine torch take a device", Device);
             if (engineName != "torch")
@@ -236,11 +284,25 @@ internal static class TrainCommand
                         "--eval", (Setting(Eval, parse.GetValue(Eval)?.ToString()) is string e ? bool.Parse(e) : bundled).ToString()],
                 };
             }
+            DistributedTraining? job = null;
+            if (distributed)
+            {
+                rank.Job = MpiJob.Start();
+                job = new DistributedTraining(rank.Job) { SyncWords = parse.GetValue(SyncWords) };
+                if (!rank.IsFirst)
+                {
+                    // Rank 0 speaks for the job: the others say only what goes wrong, and write nothing.
+                    quiet = true;
+                    logger = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider(LogLevel.Warning, stderr))).CreateLogger($"rank {rank.Job.Rank}");
+                    checkpoints = null;
+                }
+                logger.LogInformation("Distributed: rank {Rank} of {Size}", rank.Job.Rank, rank.Job.Size);
+            }
             // The engine is made before any work: --device cuda without CUDA is said at once.
             addOn = engineName switch { "torch" => AddOn.Torch.Load<IEngineAddOn>(), "gpu" => AddOn.Gpu.Load<IEngineAddOn>(), _ => null };
             ITrainingEngine engine = addOn?.Create(new EngineFlags(parse.GetValue(Device)!, parse.GetValue(Batch), parse.GetValue(Samples),
                     parse.GetValue(Proposal) == "unigram", parse.GetValue(RowCap), parse.GetValue(GpuWarps)), logger)
-                ?? new CpuEngine(logger) { Checkpoints = checkpoints, CompactHeapFirst = true };
+                ?? new CpuEngine(logger) { Checkpoints = checkpoints, CompactHeapFirst = true, Distributed = job };
             using var engineResources = engine as IDisposable;
             if (!engine.Capabilities.Losses.Contains(options.Loss))
                 throw new ArgumentException($"--loss {LossName(options.Loss)}: the {engineName} engine trains {string.Join(", ", engine.Capabilities.Losses.Select(LossName))}; --engine picks another");
@@ -260,6 +322,8 @@ internal static class TrainCommand
             using var spool = CorpusSpool.Create(files, cancellationToken: cancel);
             if (checkpoints is not null && spool.Copied.Count > 0)
                 throw new ArgumentException("--checkpoint: standard input or a pipe cannot be read again to resume; train from a file");
+            if (distributed && spool.Copied.Count > 0)
+                throw new ArgumentException("--distributed: every rank reads its part of the corpus from files; give --input files, not standard input or a pipe");
             foreach (var (copied, bytes) in spool.Copied)
                 logger.LogInformation("Copied {Input} to a temporary file ({MB:N1} MB): training reads the corpus once per epoch",
                     copied == CorpusFiles.StandardInput ? "standard input" : copied, bytes / 1048576.0);
@@ -269,13 +333,28 @@ internal static class TrainCommand
                 options.Sample, options.MinCount, options.Epochs, options.Threads);
             var progress = new ProgressReporter(stderr, logger, quiet);
             string? readVocab = parse.GetValue(ReadVocab);
-            var plan = resume is not null ? TrainingPlan.Resume(resume, logger)
+            TrainingPlan plan;
+            if (job is not null && resume is null)
+            {
+                // Rank 0 counts (or loads) the vocabulary; every rank gets it and builds the same tree.
+                var first = !rank.IsFirst ? null
+                    : readVocab is not null ? TrainingPlan.Prepare(options, Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab), logger)
+                    : TrainingPlan.Prepare(options, reader, logger, cancel);
+                var vocabulary = job.ShareVocabulary(first?.Vocabulary);
+                plan = first ?? TrainingPlan.Prepare(options, vocabulary);
+            }
+            else plan = resume is not null ? TrainingPlan.Resume(resume, logger)
                 : continued is not null ? TrainingPlan.Continue(continued, reader, options, logger, cancel)
                 : readVocab is not null ? TrainingPlan.Prepare(options, Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab), logger)
                 : TrainingPlan.Prepare(options, reader, logger, cancel);
             options = plan.Options;
-            var result = engine.Train(plan, reader, progress, cancel);
+            var result = engine.Train(plan, job?.ShareCorpus(reader, cancel) ?? reader, progress, cancel);
             progress.Finish();
+            if (!rank.IsFirst) return 0;
+            if (job is not null)
+                logger.LogInformation("Distributed: {Ranks} ranks, {Rounds:N0} rounds; rank 0 sent {MB:N1} MB of rows ({PerWord:F2} bytes per corpus word of its part), synchronising {Share:P1} of its training time",
+                    job.Job.Size, job.Rounds, job.PayloadBytes / 1048576.0, job.PayloadBytes / Math.Max(1.0, (double)result.Epochs.Sum(e => e.Words) / job.Job.Size),
+                    job.SyncTime / result.TrainingTime);
 
             if (saveVocab is not null) result.Vocabulary.Save(saveVocab, cancel);
             var writeClock = Stopwatch.StartNew();
@@ -285,7 +364,11 @@ internal static class TrainCommand
             var report = evaluate ? EvaluateAfterTraining.Run(result.Vectors, logger) : null;
             if (parse.GetValue(Json))
             {
-                stdout.WriteLine(TrainSummaryJson.Create(result, options, engineName, LossName(options.Loss), clock.Elapsed,
+                var ranks = job is null ? null : new System.Text.Json.Nodes.JsonObject
+                {
+                    ["ranks"] = job.Job.Size, ["rounds"] = job.Rounds, ["payload_bytes_rank0"] = job.PayloadBytes, ["sync_seconds_rank0"] = job.SyncTime.TotalSeconds,
+                };
+                stdout.WriteLine(TrainSummaryJson.Create(result, options, engineName, LossName(options.Loss), clock.Elapsed, ranks,
                     new() { ["vectors"] = Path.GetFullPath(output), ["format"] = format == VectorFormat.Binary ? "binary" : "text", ["plot"] = plotPath is null ? null : Path.GetFullPath(plotPath),
                         ["vocabulary"] = saveVocab is null ? null : Path.GetFullPath(saveVocab), ["checkpoint"] = checkpointPath is null ? null : Path.GetFullPath(checkpointPath) },
                     report));
@@ -328,7 +411,7 @@ internal static class TrainCommand
             stderr.WriteLine($"hsoftmax: {FlagOf(e.Option, addOn)}: {e.Reason}");
             return 2;
         }
-        catch (Exception e) when (e is InputFileException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or AddOnMissingException or PictureException or TrainingDivergedException)
+        catch (Exception e) when (e is InputFileException or ArgumentException or InsufficientMemoryException or IOException or UnauthorizedAccessException or AddOnMissingException or PictureException or TrainingDivergedException or DistributedException)
         {
             ProgressLine.ClearIfShown(stderr);
             stderr.WriteLine($"hsoftmax: {e.Message}");

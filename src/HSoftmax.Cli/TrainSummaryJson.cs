@@ -8,7 +8,7 @@ namespace HSoftmax.Cli;
 /// <summary><c>train --json</c>: the run's summary as one object for scripts (the text summary's figures, and the scores).</summary>
 internal static class TrainSummaryJson
 {
-    public static string Create(TrainingResult result, TrainingOptions options, string engine, string loss, TimeSpan wall, Dictionary<string, string?> outputs, EvaluationReport? report)
+    public static string Create(TrainingResult result, TrainingOptions options, string engine, string loss, TimeSpan wall, JsonObject? distributed, Dictionary<string, string?> outputs, EvaluationReport? report)
     {
         var epochs = new JsonArray();
         foreach (var e in result.Epochs)
@@ -36,6 +36,7 @@ internal static class TrainSummaryJson
             ["training_seconds"] = result.TrainingTime.TotalSeconds,
             ["words_per_second"] = result.WordsPerSecond,
             ["total_seconds"] = wall.TotalSeconds,
+            ["distributed"] = distributed,
             ["outputs"] = output,
             ["evaluation"] = report is null ? null : JsonNode.Parse(report.ToJson(indented: false)),
         };

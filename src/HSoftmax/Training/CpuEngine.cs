@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using HSoftmax.Corpus;
+using HSoftmax.Distributed;
 using HSoftmax.Simd;
 using HSoftmax.Tree;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,12 @@ public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
     /// </summary>
     public bool CompactHeapFirst { get; init; }
 
+    /// <summary>
+    /// Trains as one rank of an MPI job: on this rank's part of the corpus, keeping the weights together
+    /// with the other ranks' (see <see cref="DistributedTraining"/>); null to train alone.
+    /// </summary>
+    public DistributedTraining? Distributed { get; init; }
+
     /// <inheritdoc/>
     /// <exception cref="InsufficientMemoryException">The weights do not fit in the memory available now.</exception>
     public TrainingResult Train(TrainingPlan plan, CorpusReader corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -42,7 +49,8 @@ public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
         long bytes = plan.WeightBytes;
         _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB",
             plan.Vocabulary.Count, o.Dim, o.UsesTreeOutput && o.UsesWordOutput ? "input, tree, noise" : o.UsesTreeOutput ? "input, tree" : "input, noise", bytes / 1048576.0);
-        if (plan.Checkpoint is null) plan.EnsureHostMemory(bytes, "the weights");
+        // A rank keeps each row's value at its last synchronisation too: twice the weights.
+        if (plan.Checkpoint is null) plan.EnsureHostMemory(Distributed is null ? bytes : 2 * bytes, Distributed is null ? "the weights" : "the weights and their synchronised copy");
         if (CompactHeapFirst) GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var model = plan.CreateModel();
         int cores = Environment.ProcessorCount;
@@ -53,7 +61,14 @@ public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores", o.Threads, cores);
 
         var monitor = new TrainingMonitor(plan, corpus, progress, _logger);
-        new TrainingRun(plan, model, corpus, monitor, _logger, Checkpoints).Execute(cancellationToken);
+        var sync = Distributed is null ? null : new ModelSync(Distributed.Job, model, Distributed.SyncWords ?? DistributedTraining.DefaultSyncWordsPerThread * o.Threads);
+        new TrainingRun(plan, model, corpus, monitor, _logger, Checkpoints, sync).Execute(cancellationToken);
+        if (sync is not null)
+        {
+            Distributed!.Rounds = sync.Rounds;
+            Distributed.PayloadBytes = sync.PayloadFloats * sizeof(float);
+            Distributed.SyncTime = sync.SyncTime;
+        }
         return monitor.Finish(model);
     }
 }
@@ -74,6 +89,7 @@ internal sealed unsafe class TrainingRun
     private readonly uint[] _keepThreshold;  // keep a token when a uniform 32-bit draw is at most its word's threshold
     private readonly AliasSampler? _noise;
     private readonly CheckpointPolicy? _checkpoints;
+    private readonly ModelSync? _sync;  // one rank of several: see ModelSync
     private readonly TrainingCheckpoint? _resume;
     private readonly PauseGate _gate = new();
     private SharedHotRows? _hotTree, _hotNoise;
@@ -84,8 +100,9 @@ internal sealed unsafe class TrainingRun
     private TimeSpan _lastCheckpointTime;
     private long _lastCheckpointWords;
 
-    public TrainingRun(TrainingPlan plan, Word2VecModel model, CorpusReader corpus, TrainingMonitor monitor, ILogger logger, CheckpointPolicy? checkpoints)
+    public TrainingRun(TrainingPlan plan, Word2VecModel model, CorpusReader corpus, TrainingMonitor monitor, ILogger logger, CheckpointPolicy? checkpoints, ModelSync? sync = null)
     {
+        _sync = sync;
         _plan = plan;
         _o = plan.Options; _vocabulary = plan.Vocabulary; _tree = plan.Tree; _model = model; _corpus = corpus;
         _monitor = monitor; _logger = logger;
@@ -125,8 +142,10 @@ internal sealed unsafe class TrainingRun
                     _hotNoise = new SharedHotRows(Pinned.Pointer(_model.NoiseOutputArray), 0, rows, _o.Dim, 0, averaged);
                 }
             }
+            // Each rank of a distributed run draws its own numbers; rank 0 draws those of a run alone.
+            ulong rank = (ulong)(_sync?.Job.Rank ?? 0) * 0x9E3779B97F4A7C15UL;
             for (int t = 0; t < workers.Length; t++)
-                workers[t] = new Worker(this, t, objectives, new FastRandom(_resume?.Workers[t].Random ?? _o.Seed * 0x100000001B3UL + (ulong)t + 1));
+                workers[t] = new Worker(this, t, objectives, new FastRandom((_resume?.Workers[t].Random ?? _o.Seed * 0x100000001B3UL + (ulong)t + 1) ^ rank));
 
             // Dealt into at least as many chunks as threads, so that every thread has work even on a small corpus.
             using var producer = new ChunkProducer(_corpus, poolSize: 2 * _o.Threads + 2, streams: Math.Max(_o.Streams, _o.Threads));
@@ -214,19 +233,30 @@ internal sealed unsafe class TrainingRun
             var first = errors.First(e => e is not OperationCanceledException);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
-        if (cancellationToken.IsCancellationRequested && _checkpoints is not null)
+        if (cancellationToken.IsCancellationRequested && _checkpoints is not null && _sync is null)
         {
             // Cancelled threads stop between chunks too: what they did is kept, to be resumed.
             WriteCheckpoint(epoch, Interlocked.Read(ref _chunksDone), workers);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
+        // The epoch's tallies: this rank's, or with other ranks the whole job's, once every row is synchronised.
+        double loss = workers.Sum(w => w.Scratch.Loss), examples = workers.Sum(w => w.Scratch.Examples), trained = workers.Sum(w => w.TrainedWords);
+        if (_sync is not null)
+        {
+            Interlocked.Add(ref _wordsDone, _sync.FinishEpoch());
+            Span<double> tallies = [loss, examples, trained];
+            _sync.Sum(tallies);
+            (loss, examples, trained) = (tallies[0], tallies[1], tallies[2]);
+        }
         long done = Interlocked.Read(ref _wordsDone);
         diverged = _monitor.CheckWeights(_model.InputArray, "input", epoch, done)
             ?? _monitor.CheckWeights(_model.TreeOutputArray, "tree", epoch, done)
             ?? _monitor.CheckWeights(_model.NoiseOutputArray, "noise", epoch, done);
         if (diverged is not null) throw diverged;
-        _monitor.EndEpoch(epoch, done, MeanLoss(workers), done - doneAtStart, workers.Sum(w => w.TrainedWords), workers.Sum(w => w.Scratch.Examples));
+        _monitor.EndEpoch(epoch, done, examples > 0 ? loss / examples : 0, done - doneAtStart, (long)trained, (long)examples);
+        // Ranks are equal only at epoch ends: a distributed run's checkpoints are written there (by rank 0).
+        if (_sync is not null && _checkpoints is not null && epoch < _o.Epochs) WriteCheckpoint(epoch + 1, 0, workers, freshTallies: true);
     }
 
     /// <summary>
@@ -246,12 +276,16 @@ internal sealed unsafe class TrainingRun
 
     private bool CheckpointDue()
     {
-        if (_checkpoints is null) return false;
+        if (_checkpoints is null || _sync is not null) return false;
         if (_checkpoints.Every is TimeSpan every && _monitor.Elapsed - _lastCheckpointTime >= every) return true;
         return _checkpoints.EveryWords is long words && Interlocked.Read(ref _wordsDone) - _lastCheckpointWords >= words;
     }
 
-    private void WriteCheckpoint(int epoch, long chunksDone, Worker[] workers)
+    /// <param name="epoch">The epoch to go on in.</param>
+    /// <param name="chunksDone">Its chunks already trained.</param>
+    /// <param name="workers">The threads, whose states are kept.</param>
+    /// <param name="freshTallies">The checkpoint starts an epoch: the threads' loss and counts start from zero there.</param>
+    private void WriteCheckpoint(int epoch, long chunksDone, Worker[] workers, bool freshTallies = false)
     {
         var policy = _checkpoints!;
         var clock = Stopwatch.StartNew();
@@ -259,7 +293,7 @@ internal sealed unsafe class TrainingRun
         {
             Options = _o, Inputs = _corpus.Files, Command = policy.Command, Vocabulary = _vocabulary, Model = _model, Tree = _tree, WordsPerEpoch = _plan.WordsPerEpoch,
             Epoch = epoch, ChunksDone = chunksDone, WordsDone = Interlocked.Read(ref _wordsDone),
-            Workers = workers.Select(w => w.State).ToArray(), FinishedEpochs = _monitor.Epochs.ToArray(),
+            Workers = workers.Select(w => freshTallies ? w.State with { Loss = 0, Examples = 0, TrainedWords = 0 } : w.State).ToArray(), FinishedEpochs = _monitor.Epochs.ToArray(),
         };
         ModelFile.Save(checkpoint, policy.Path);
         policy.Written = checkpoint;
@@ -371,6 +405,8 @@ internal sealed unsafe class TrainingRun
                     if (hs && ns) { var both = new BothObjectives(_objectives.Hs, _objectives.Ns); TrainChunk(ref both, chunk); }
                     else if (hs) { var h = _objectives.Hs; TrainChunk(ref h, chunk); }
                     else { var n = _objectives.Ns; TrainChunk(ref n, chunk); }
+                    // The other ranks' words join the count at rounds: the learning rate follows the whole job's words.
+                    if (_run._sync is { } sync) Interlocked.Add(ref _run._wordsDone, sync.AfterChunk(chunk.TokenCount));
                     producer.Recycle(chunk);
                     Interlocked.Increment(ref _run._chunksDone);
                 }

@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using System.Text;
+using HSoftmax.Corpus;
+
+namespace HSoftmax.Distributed;
+
+/// <summary>
+/// Data-parallel training over an MPI job: every rank trains the CPU engine on its own part of the corpus
+/// and the ranks keep their weights together at rounds (ModelSync). Rank 0 counts the corpus, every
+/// rank builds the same tree from the vocabulary it sends, and all ranks end each epoch with the same
+/// weights, which rank 0 writes. Give it to <see cref="Training.CpuEngine.Distributed"/>.
+/// </summary>
+/// <param name="job">The MPI job this process is a rank of.</param>
+public sealed class DistributedTraining(MpiJob job)
+{
+    /// <summary>Words a rank trains between rounds, per training thread, by default: about 0.1 s of training, as pWord2Vec's rounds.</summary>
+    public const int DefaultSyncWordsPerThread = 65_536;
+
+    /// <summary>The MPI job.</summary>
+    public MpiJob Job => job;
+
+    /// <summary>Corpus words a rank trains between two rounds; null for <see cref="DefaultSyncWordsPerThread"/> per thread.</summary>
+    public long? SyncWords { get; init; }
+
+    /// <summary>Rounds of synchronisation in the last run.</summary>
+    public long Rounds { get; internal set; }
+
+    /// <summary>Bytes this rank gave to the reductions in the last run (the rows' changes and their flags).</summary>
+    public long PayloadBytes { get; internal set; }
+
+    /// <summary>Time this rank spent synchronising in the last run.</summary>
+    public TimeSpan SyncTime { get; internal set; }
+
+    /// <summary>
+    /// Rank 0's vocabulary, on every rank: rank 0 passes the one it counted or loaded, the others null.
+    /// Every rank then builds the same Huffman tree from the same counts.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Rank 0 passed null.</exception>
+    public Vocabulary ShareVocabulary(Vocabulary? vocabulary)
+    {
+        byte[] data = [];
+        if (job.Rank == 0)
+        {
+            ArgumentNullException.ThrowIfNull(vocabulary);
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(vocabulary.Count);
+                for (int i = 0; i < vocabulary.Count; i++)
+                {
+                    var word = vocabulary.GetWordUtf8(i);
+                    writer.Write(word.Length);
+                    writer.Write(word);
+                    writer.Write(vocabulary.Counts[i]);
+                }
+            }
+            data = stream.ToArray();
+        }
+        data = Broadcast(data);
+        if (job.Rank == 0) return vocabulary!;
+        using var reader = new BinaryReader(new MemoryStream(data), Encoding.UTF8);
+        int count = reader.ReadInt32();
+        var entries = new (string, long)[count];
+        for (int i = 0; i < count; i++)
+            entries[i] = (Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32())), reader.ReadInt64());
+        return Vocabulary.FromSorted(entries);
+    }
+
+    /// <summary>
+    /// This rank's part of the corpus (<see cref="CorpusShare"/>): rank 0 measures the files' text and
+    /// sends the lengths, so every rank cuts the same ranges.
+    /// </summary>
+    /// <exception cref="CorpusException">Rank 0 cannot read a file.</exception>
+    public CorpusReader ShareCorpus(CorpusReader corpus, CancellationToken cancellationToken = default)
+    {
+        var lengths = new long[corpus.Files.Count];
+        if (job.Rank == 0) corpus.TextLengths(cancellationToken).CopyTo(lengths, 0);
+        var bytes = new byte[lengths.Length * sizeof(long)];
+        for (int i = 0; i < lengths.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), lengths[i]);
+        job.Broadcast(bytes);
+        for (int i = 0; i < lengths.Length; i++) lengths[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * 8));
+        return corpus.WithShare(new CorpusShare(job.Rank, job.Size, lengths));
+    }
+
+    /// <summary>Rank 0's bytes, of any length, to every rank.</summary>
+    private byte[] Broadcast(byte[] data)
+    {
+        var length = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(length, data.LongLength);
+        job.Broadcast(length);
+        long n = BinaryPrimitives.ReadInt64LittleEndian(length);
+        if (job.Rank != 0) data = new byte[n];
+        job.Broadcast(data);
+        return data;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using HSoftmax.Simd;
+using HSoftmax.Training;
+
+namespace HSoftmax.Distributed;
+
+/// <summary>
+/// Keeps the ranks' copies of the weights together while each trains on its own part of the corpus: at
+/// rounds, every rank sends what it changed in a set of rows since those rows were last synchronised,
+/// and every rank adds the same combination of the changes.
+/// </summary>
+/// <remarks>
+/// <para><b>Which rows, when</b> (pWord2Vec's schedule). A round comes every <see cref="DistributedTraining.SyncWords"/>
+/// words a rank trains. Round k synchronises the first 1024 x 2^(trailing zeros of k) rows of each
+/// matrix in frequency order: the most frequent words' input and noise rows, and the top of the Huffman
+/// tree (its last inner nodes). The rows every prediction writes go every round, rare rows exponentially
+/// less often, all rows at least every V/1024 rounds and at the end of every epoch. A round's payload
+/// is then about 1024 x (1 + log2(V/1024) / 2) rows per matrix on average, whatever the corpus.</para>
+/// <para><b>How changes combine.</b> Each rank sends its change to each row since the row's last
+/// round, with the change's squared length and a flag saying whether it changed the row. The row then
+/// moves by the sum of the changes times w = sum(|change|^2) / |sum of changes|^2, kept between 1/n and 1
+/// (n: the ranks that changed the row). When n ranks made the same change, w = 1/n and the row moves by
+/// that change once; when their changes are unrelated, w = 1 and they add up, as one process's updates
+/// do. This is the thread-count issue's lesson (see SharedHotRows): a row that settles within one
+/// interval gets the same correction from every rank, computed from the same stale start, and adding
+/// n of them makes the row oscillate with growing amplitude once n >= 3; the mean is stable at any n.
+/// Rows that do not settle carry new information from each rank, which a mean would divide by n.
+/// On the bundled corpus (3 epochs, 4 ranks of 1 thread, tools/results/scale-out.md) summing diverged,
+/// the mean of the changers ended at a loss 11% above one process's, and this weight at 7% (CBOW +
+/// NS, the hardest case) and within 1.6% for skip-gram and CBOW + HS.</para>
+/// <para><b>Lock-free.</b> The row's value at the last round is kept (one more copy of the weights), so
+/// what other training threads of this rank write to a row during a round is kept too: the round adds
+/// (mean change - this rank's change) to the row, not a new value over it. With one training thread
+/// per rank, rounds fall after the same chunks every run, and runs are repeatable.</para>
+/// </remarks>
+internal sealed unsafe class ModelSync
+{
+    /// <summary>Rows of each matrix in every round (pWord2Vec's 1024).</summary>
+    public const int RoundRows = 1024;
+    private const int PieceFloats = 1 << 20;   // a round goes in pieces of 4 MB, so its buffers stay small
+
+    private readonly MpiJob _job;
+    private readonly Matrix[] _matrices;
+    private readonly long _roundWords;
+    private readonly float[] _sent = new float[PieceFloats], _sums = new float[PieceFloats];
+    private readonly object _lock = new();
+    private readonly Stopwatch _syncClock = new();
+    private long _localWords, _wordsAtLastRound, _nextRound;
+    private long _round;
+
+    public ModelSync(MpiJob job, Word2VecModel model, long roundWords)
+    {
+        _job = job;
+        _roundWords = roundWords;
+        var matrices = new List<Matrix> { new(model.InputArray, model.Dim, FromEnd: false) };
+        if (model.TreeOutputArray is { } tree) matrices.Add(new(tree, model.Dim, FromEnd: true));
+        if (model.NoiseOutputArray is { } noise) matrices.Add(new(noise, model.Dim, FromEnd: false));
+        _matrices = [.. matrices];
+        _nextRound = roundWords;
+    }
+
+    /// <summary>This process's rank and the job's size.</summary>
+    public MpiJob Job => _job;
+
+    /// <summary>Rounds so far.</summary>
+    public long Rounds => Interlocked.Read(ref _round);
+
+    /// <summary>Floats this rank gave to the reductions so far (rows and their flags).</summary>
+    public long PayloadFloats { get; private set; }
+
+    /// <summary>Time spent in rounds (preparing, reducing and applying).</summary>
+    public TimeSpan SyncTime => _syncClock.Elapsed;
+
+    /// <summary>
+    /// Called by a training thread after each chunk of <paramref name="words"/> words; runs a round when
+    /// one is due. Returns the words the other ranks trained since the last round (0 if none ran).
+    /// </summary>
+    public long AfterChunk(long words)
+    {
+        long local = Interlocked.Add(ref _localWords, words);
+        if (local < Volatile.Read(ref _nextRound)) return 0;
+        lock (_lock)
+        {
+            if (Interlocked.Read(ref _localWords) < _nextRound) return 0;   // another thread ran it
+            _nextRound = Interlocked.Read(ref _localWords) + _roundWords;
+            return Round(active: true, out _);
+        }
+    }
+
+    /// <summary>
+    /// Called once this rank has trained its whole part of the epoch: goes on joining rounds until every
+    /// rank has, then synchronises every row, so that all ranks end the epoch with the same weights.
+    /// Returns the words the other ranks trained since the last round.
+    /// </summary>
+    public long FinishEpoch()
+    {
+        lock (_lock)
+        {
+            long others = 0;
+            bool allDone;
+            do others += Round(active: false, out allDone);
+            while (!allDone);
+            _nextRound = Interlocked.Read(ref _localWords) + _roundWords;
+            return others;
+        }
+    }
+
+    /// <summary>Adds every rank's values (an epoch's loss and counts) in place.</summary>
+    public void Sum(Span<double> values) => _job.SumInPlace(values);
+
+    /// <param name="active">Whether this rank is still training its part of the epoch.</param>
+    /// <param name="allDone">No rank is: this round synchronised every row.</param>
+    private long Round(bool active, out bool allDone)
+    {
+        _syncClock.Start();
+        try
+        {
+            long local = Interlocked.Read(ref _localWords), since = local - _wordsAtLastRound;
+            Span<long> header = [active ? 1 : 0, since];
+            _wordsAtLastRound = local;
+            _job.SumInPlace(header);
+            allDone = header[0] == 0;
+            long k = Interlocked.Increment(ref _round);
+            foreach (var m in _matrices)
+            {
+                int rows = allDone ? m.Rows : (int)Math.Min(m.Rows, (long)RoundRows << Math.Min(30, System.Numerics.BitOperations.TrailingZeroCount(k)));
+                int first = m.FromEnd ? m.Rows - rows : 0;
+                Synchronise(m, first, rows);
+            }
+            return header[1] - since;
+        }
+        finally { _syncClock.Stop(); }
+    }
+
+    /// <summary>One reduction of rows [first, first + rows) of a matrix, in pieces.</summary>
+    private void Synchronise(Matrix m, int first, int rows)
+    {
+        int dim = m.Dim, stride = dim + 2;   // the change, whether there is one, and its squared length
+        int rowsPerPiece = Math.Max(1, PieceFloats / stride);
+        float* current = Pinned.Pointer(m.Current);
+        fixed (float* baseRows = m.Base)
+        fixed (float* sent = _sent)
+        fixed (float* sums = _sums)
+        {
+            for (int start = first; start < first + rows; start += rowsPerPiece)
+            {
+                int count = Math.Min(rowsPerPiece, first + rows - start);
+                for (int r = 0; r < count; r++)
+                {
+                    float* row = current + (long)(start + r) * dim, was = baseRows + (long)(start + r) * dim, change = sent + r * stride;
+                    float squared = 0;
+                    for (int j = 0; j < dim; j++)
+                    {
+                        float d = row[j] - was[j];
+                        change[j] = d;
+                        squared += d * d;
+                    }
+                    change[dim] = squared > 0 ? 1 : 0;
+                    change[dim + 1] = squared;
+                }
+                int floats = count * stride;
+                _sent.AsSpan(0, floats).CopyTo(_sums);
+                _job.SumInPlace(_sums.AsSpan(0, floats));
+                PayloadFloats += floats;
+                for (int r = 0; r < count; r++)
+                {
+                    float ranks = sums[r * stride + dim];
+                    if (ranks == 0) continue;
+                    float* row = current + (long)(start + r) * dim, was = baseRows + (long)(start + r) * dim;
+                    float* mine = sent + r * stride, all = sums + r * stride;
+                    // Sum(|change|^2) / |sum of changes|^2: 1/n when n ranks made the same change, 1 when their
+                    // changes are unrelated (orthogonal) or one rank made it; see the remarks.
+                    float sumSquared = 0;
+                    for (int j = 0; j < dim; j++) sumSquared += all[j] * all[j];
+                    float weight = sumSquared > 0 ? Math.Clamp(all[dim + 1] / sumSquared, 1 / ranks, 1) : 1;
+                    for (int j = 0; j < dim; j++)
+                    {
+                        // What other threads of this rank wrote since the change was taken; exactly 0 with
+                        // one thread, so an untouched row stays equal to its base and flags no change later.
+                        float concurrent = row[j] - was[j] - mine[j];
+                        was[j] += all[j] * weight;
+                        row[j] = was[j] + concurrent;
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class Matrix(float[] current, int dim, bool FromEnd)
+    {
+        public float[] Current { get; } = current;
+        public float[] Base { get; } = (float[])current.Clone();
+        public int Dim { get; } = dim;
+        public int Rows { get; } = current.Length / dim;
+        public bool FromEnd { get; } = FromEnd;
+    }
+}
