@@ -5,7 +5,14 @@ namespace HSoftmax.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // mpirun gives each rank's standard output a pseudo-terminal, and .NET then writes the terminal's
+        // keypad escape codes to it: they would land at the head of `--json` output and redirected vectors.
+        // A rank is not talking to a terminal, whatever mpirun gives it; .NET reads TERM when the console is first used.
+        if (Distributed.MpiJob.LaunchedByMpirun) Environment.SetEnvironmentVariable("TERM", null);
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs the tool with its output sent to the given writers (tests run it in-process).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

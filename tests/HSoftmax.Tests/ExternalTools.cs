@@ -4,12 +4,22 @@ namespace HSoftmax.Tests;
 
 /// <summary>
 /// A fact that needs an outside tool ("gensim": /usr/bin/python3 with gensim, numpy and scipy; "fasttext": the
-/// fastText binary). Skipped with a clear message when the tool is missing, unless the environment variable CI
+/// fastText binary; "mpirun": Open MPI). Skipped with a clear message when the tool is missing, unless the environment variable CI
 /// is "true": there the test runs and fails on the missing tool, so a CI machine cannot silently skip parity.
 /// </summary>
 public sealed class RequiresToolFactAttribute : FactAttribute
 {
     public RequiresToolFactAttribute(string tool)
+    {
+        if (Tools.WhyMissing(tool) is string reason && !Tools.IsCi)
+            Skip = $"{reason} (set CI=true to make this a failure)";
+    }
+}
+
+/// <summary>A theory that needs an outside tool; see <see cref="RequiresToolFactAttribute"/>.</summary>
+public sealed class RequiresToolTheoryAttribute : TheoryAttribute
+{
+    public RequiresToolTheoryAttribute(string tool)
     {
         if (Tools.WhyMissing(tool) is string reason && !Tools.IsCi)
             Skip = $"{reason} (set CI=true to make this a failure)";
@@ -38,6 +48,8 @@ public static class Tools
                     : TryRun(Python, ["-c", "import gensim, numpy, scipy; print(gensim.__version__)"], out string output) ? null
                     : $"gensim is not importable by {Python}: {output.Trim()}",
                 "fasttext" => FastText is null ? "fasttext not found (looked in /usr/bin, /usr/local/bin and PATH)" : null,
+                "mpirun" => Mpirun is null ? "mpirun not found (looked in /usr/bin, /usr/local/bin and PATH; Debian: apt-get install openmpi-bin)"
+                    : !System.Runtime.InteropServices.NativeLibrary.TryLoad("libmpi.so.40", out _) ? "Open MPI's libmpi.so.40 cannot be loaded" : null,
                 _ => throw new ArgumentException($"unknown tool {tool}"),
             };
             Cache[tool] = reason;
@@ -51,17 +63,19 @@ public static class Tools
         if (WhyMissing(tool) is string reason) Assert.Fail($"{tool} is required on CI: {reason}");
     }
 
-    public static string? FastText
+    public static string? FastText => Find("fasttext");
+
+    /// <summary>Open MPI's launcher.</summary>
+    public static string? Mpirun => Find("mpirun");
+
+    private static string? Find(string program)
     {
-        get
+        foreach (string dir in SystemBinFolders.Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)))
         {
-            foreach (string dir in SystemBinFolders.Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)))
-            {
-                string path = Path.Combine(dir, "fasttext");
-                if (File.Exists(path)) return path;
-            }
-            return null;
+            string path = Path.Combine(dir, program);
+            if (File.Exists(path)) return path;
         }
+        return null;
     }
 
     /// <summary>Runs a Python script with gensim; returns stdout, fails the test on a non-zero exit with stderr.</summary>

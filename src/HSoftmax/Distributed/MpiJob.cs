@@ -22,8 +22,7 @@ public sealed unsafe class MpiJob : IDisposable
     private static readonly string[] LibraryNames = ["libmpi.so.40", "libmpi.so", "libmpi.dylib"];
     private static MpiJob? _current;
 
-    private readonly nint _comm, _float, _double, _long, _byte, _sum, _max;
-    private readonly delegate* unmanaged<nint, int> _barrier;
+    private readonly nint _comm, _float, _double, _long, _byte, _sum;
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _bcast;
     private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allreduce;
     private readonly delegate* unmanaged<nint, int, int> _abort;
@@ -40,8 +39,6 @@ public sealed unsafe class MpiJob : IDisposable
         _long = Export("ompi_mpi_int64_t");
         _byte = Export("ompi_mpi_byte");
         _sum = Export("ompi_mpi_op_sum");
-        _max = Export("ompi_mpi_op_max");
-        _barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
         _bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export("MPI_Bcast");
         _allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Allreduce");
         _abort = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
@@ -88,7 +85,7 @@ public sealed unsafe class MpiJob : IDisposable
     }
 
     /// <summary>Rank 0's bytes to every rank; every rank calls it with a buffer of the same length.</summary>
-    public void Broadcast(Span<byte> data)
+    internal void Broadcast(Span<byte> data)
     {
         fixed (byte* p = data)
             for (long done = 0; done < data.Length; done += MaxCount)
@@ -96,7 +93,7 @@ public sealed unsafe class MpiJob : IDisposable
     }
 
     /// <summary>Adds every rank's values element by element, in place; every rank gets the sums.</summary>
-    public void SumInPlace(Span<float> values)
+    internal void SumInPlace(Span<float> values)
     {
         fixed (float* p = values)
             for (long done = 0; done < values.Length; done += MaxCount)
@@ -104,28 +101,18 @@ public sealed unsafe class MpiJob : IDisposable
     }
 
     /// <summary>Adds every rank's values element by element, in place.</summary>
-    public void SumInPlace(Span<double> values)
+    internal void SumInPlace(Span<double> values)
     {
         fixed (double* p = values)
             Check(_allreduce((void*)1, p, values.Length, _double, _sum, _comm), "MPI_Allreduce");
     }
 
     /// <summary>Adds every rank's values element by element, in place.</summary>
-    public void SumInPlace(Span<long> values)
+    internal void SumInPlace(Span<long> values)
     {
         fixed (long* p = values)
             Check(_allreduce((void*)1, p, values.Length, _long, _sum, _comm), "MPI_Allreduce");
     }
-
-    /// <summary>The largest of every rank's values, element by element, in place.</summary>
-    public void MaxInPlace(Span<long> values)
-    {
-        fixed (long* p = values)
-            Check(_allreduce((void*)1, p, values.Length, _long, _max, _comm), "MPI_Allreduce");
-    }
-
-    /// <summary>Waits until every rank has called it.</summary>
-    public void Barrier() => Check(_barrier(_comm), "MPI_Barrier");
 
     /// <summary>Stops every rank of the job with <paramref name="exitCode"/> (MPI_Abort); it does not return.</summary>
     public void Abort(int exitCode)
