@@ -13,8 +13,12 @@ namespace HSoftmax.Distributed;
 /// <param name="job">The MPI job this process is a rank of.</param>
 public sealed class DistributedTraining(MpiJob job)
 {
-    /// <summary>Words a rank trains between rounds, per training thread, by default: about 0.1 s of training, as pWord2Vec's rounds.</summary>
-    public const int DefaultSyncWordsPerThread = 65_536;
+    /// <summary>
+    /// Words a rank trains between rounds, per training thread, by default: 0.01 to 0.05 s of training,
+    /// shorter than pWord2Vec's 0.1 s, since fewer rounds cost analogy points on enwiki at 4 ranks
+    /// (0.212 with twice as many words per round, 0.228 with half as many; tools/results/scale-out.md).
+    /// </summary>
+    public const int DefaultSyncWordsPerThread = 32_768;
 
     /// <summary>The MPI job.</summary>
     public MpiJob Job => job;

@@ -10,12 +10,16 @@ namespace HSoftmax.Distributed;
 /// and every rank adds the same combination of the changes.
 /// </summary>
 /// <remarks>
-/// <para><b>Which rows, when</b> (pWord2Vec's schedule). A round comes every <see cref="DistributedTraining.SyncWords"/>
-/// words a rank trains. Round k synchronises the first 1024 x 2^(trailing zeros of k) rows of each
-/// matrix in frequency order: the most frequent words' input and noise rows, and the top of the Huffman
-/// tree (its last inner nodes). The rows every prediction writes go every round, rare rows exponentially
-/// less often, all rows at least every V/1024 rounds and at the end of every epoch. A round's payload
-/// is then about 1024 x (1 + log2(V/1024) / 2) rows per matrix on average, whatever the corpus.</para>
+/// <para><b>Which rows, when</b> (pWord2Vec's schedule, with more rows). A round comes every
+/// <see cref="DistributedTraining.SyncWords"/> words a rank trains. Round k synchronises the first
+/// 4096 x 2^(trailing zeros of k) rows of each matrix in frequency order: the most frequent words'
+/// input and noise rows, and the top of the Huffman tree (its last inner nodes). Row r then goes about
+/// every r / 4096 rounds: each row gets about as many updates between two of its rounds, whatever its
+/// frequency, and all rows go at least every V / 4096 rounds and at the end of every epoch. A round's
+/// payload is about 4096 x (1 + log2(V / 4096) / 2) rows per matrix on average. pWord2Vec's 1024 rows
+/// assume rounds every 0.1 s of long runs: on enwiki at 4 ranks (52 rounds in the epoch) the rarer
+/// half of the vocabulary then met only at the epoch's end, and analogy fell from 0.210 (every row,
+/// every round) to 0.177; with 4096 it was 0.212 (tools/results/scale-out.md).</para>
 /// <para><b>How changes combine.</b> Each rank sends its change to each row since the row's last
 /// round, with the change's squared length and a flag saying whether it changed the row. The row then
 /// moves by the sum of the changes times w = sum(|change|^2) / |sum of changes|^2, kept between 1/n and 1
@@ -25,9 +29,9 @@ namespace HSoftmax.Distributed;
 /// interval gets the same correction from every rank, computed from the same stale start, and adding
 /// n of them makes the row oscillate with growing amplitude once n >= 3; the mean is stable at any n.
 /// Rows that do not settle carry new information from each rank, which a mean would divide by n.
-/// On the bundled corpus (3 epochs, 4 ranks of 1 thread, tools/results/scale-out.md) summing diverged,
-/// the mean of the changers ended at a loss 11% above one process's, and this weight at 7% (CBOW +
-/// NS, the hardest case) and within 1.6% for skip-gram and CBOW + HS.</para>
+/// On the bundled corpus (3 epochs, 4 ranks of 1 thread, CBOW + NS, the hardest case; rounds of 1024
+/// rows every 65,536 words; tools/results/scale-out.md) summing diverged, the mean of the changers
+/// ended at a loss 11% above one process's, and this weight at 7%.</para>
 /// <para><b>Lock-free.</b> The row's value at the last round is kept (one more copy of the weights), so
 /// what other training threads of this rank write to a row during a round is kept too: the round adds
 /// (mean change - this rank's change) to the row, not a new value over it. With one training thread
@@ -35,8 +39,8 @@ namespace HSoftmax.Distributed;
 /// </remarks>
 internal sealed unsafe class ModelSync
 {
-    /// <summary>Rows of each matrix in every round (pWord2Vec's 1024).</summary>
-    public const int RoundRows = 1024;
+    /// <summary>Rows of each matrix in every round: 4 times pWord2Vec's 1024; see the remarks.</summary>
+    public const int RoundRows = 4096;
     private const int PieceFloats = 1 << 20;   // a round goes in pieces of 4 MB, so its buffers stay small
 
     private readonly MpiJob _job;
