@@ -33,7 +33,7 @@ from quality_frontier import scores_of
 
 CONFIGS = {"sg-hs": ("skipgram", "hs"), "sg-ns": ("skipgram", "ns"), "cbow-hs": ("cbow", "hs"), "cbow-ns": ("cbow", "ns")}
 ROUND_ROWS = 4096            # ModelSync.RoundRows
-SYNC_WORDS_PER_THREAD = 32_768  # DistributedTraining.DefaultSyncWordsPerThread
+SYNC_WORDS_PER_THREAD = 16_384  # DistributedTraining.DefaultSyncWordsPerThread
 
 
 def ring_factor(ranks):
@@ -90,19 +90,20 @@ def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per
              f"a round every {round_words:,} words ({round_words / words_per_second:.2f} s); links {link_bytes_per_second * 8 / 1e9:.0f} Gb/s, "
              f"{latency * 1e6:.0f} us per message; an epoch of {epoch_words:,} words.",
              "", f"A round's payload: {mean_rows(vocabulary):,.0f} rows per matrix on average = {payload / 1e6:.2f} MB; the epoch-end round {full / 1e9:.2f} GB.", "",
-             "| nodes | bytes sent per corpus word | round: bandwidth + latency | sync share of training | epoch-end sync | its share of the epoch |",
-             "|---:|---:|---:|---:|---:|---:|"]
+             "| nodes | bytes sent per corpus word | link use at this speed | a round: bandwidth + latency | one thread's time in rounds | the node's throughput lost | epoch-end round | its share of an epoch |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for nodes in (2, 16, 100, 1000):
         sent = payload * ring_factor(nodes)
-        # Bandwidth: the ring's 2 (N-1)/N of the payload over the link; latency: a recursive-doubling
-        # style log2(N) steps for each of the round's messages (a header and one per 4 MB piece).
+        # Bandwidth: the ring's 2 (N-1)/N of the payload over the link; latency: log2(N) steps (recursive
+        # doubling, binomial trees) for each of the round's messages (a header and one per 4 MB piece).
         messages = 1 + math.ceil(payload / (4 << 20))
         per_round = sent / link_bytes_per_second + messages * 2 * math.log2(nodes) * latency
         round_time = round_words / words_per_second
+        busy = per_round / (round_time + per_round)   # the thread that runs the round; the others train on
         epoch_seconds = epoch_words / (nodes * words_per_second)
         end = full * ring_factor(nodes) / link_bytes_per_second
-        lines.append(f"| {nodes:,} | {sent / round_words:.1f} | {per_round * 1e3:.1f} ms | {per_round / (round_time + per_round):.1%} "
-                     f"| {end:.1f} s | {end / (epoch_seconds + end):.1%} |")
+        lines.append(f"| {nodes:,} | {sent / round_words:.1f} | {sent / round_words * words_per_second / link_bytes_per_second:.1%} "
+                     f"| {per_round * 1e3:.1f} ms | {busy:.1%} | {busy / threads:.1%} | {end:.1f} s | {end / (epoch_seconds + end):.1%} |")
     return "\n".join(lines)
 
 

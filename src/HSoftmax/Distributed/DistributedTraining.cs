@@ -14,11 +14,11 @@ namespace HSoftmax.Distributed;
 public sealed class DistributedTraining(MpiJob job)
 {
     /// <summary>
-    /// Words a rank trains between rounds, per training thread, by default: 0.01 to 0.05 s of training,
-    /// shorter than pWord2Vec's 0.1 s, since fewer rounds cost analogy points on enwiki at 4 ranks
-    /// (0.212 with twice as many words per round, 0.228 with half as many; tools/results/scale-out.md).
+    /// Words a rank trains between rounds, per training thread, by default: 0.01 to 0.05 s of training.
+    /// pWord2Vec's rounds come every 0.1 s; on enwiki, 1 epoch of skip-gram + NS at 4 ranks reached 0.121
+    /// analogy with rounds of 16,384 words and 0.105 with 32,768 (tools/results/scale-out.md).
     /// </summary>
-    public const int DefaultSyncWordsPerThread = 32_768;
+    public const int DefaultSyncWordsPerThread = 16_384;
 
     /// <summary>The MPI job.</summary>
     public MpiJob Job => job;

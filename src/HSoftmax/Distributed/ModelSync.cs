@@ -20,18 +20,21 @@ namespace HSoftmax.Distributed;
 /// assume rounds every 0.1 s of long runs: on enwiki at 4 ranks (52 rounds in the epoch) the rarer
 /// half of the vocabulary then met only at the epoch's end, and analogy fell from 0.210 (every row,
 /// every round) to 0.177; with 4096 it was 0.212 (tools/results/scale-out.md).</para>
-/// <para><b>How changes combine.</b> Each rank sends its change to each row since the row's last
-/// round, with the change's squared length and a flag saying whether it changed the row. The row then
-/// moves by the sum of the changes times w = sum(|change|^2) / |sum of changes|^2, kept between 1/n and 1
-/// (n: the ranks that changed the row). When n ranks made the same change, w = 1/n and the row moves by
-/// that change once; when their changes are unrelated, w = 1 and they add up, as one process's updates
-/// do. This is the thread-count issue's lesson (see SharedHotRows): a row that settles within one
-/// interval gets the same correction from every rank, computed from the same stale start, and adding
-/// n of them makes the row oscillate with growing amplitude once n >= 3; the mean is stable at any n.
-/// Rows that do not settle carry new information from each rank, which a mean would divide by n.
-/// On the bundled corpus (3 epochs, 4 ranks of 1 thread, CBOW + NS, the hardest case; rounds of 1024
-/// rows every 65,536 words; tools/results/scale-out.md) summing diverged, the mean of the changers
-/// ended at a loss 11% above one process's, and this weight at 7%.</para>
+/// <para><b>How changes combine.</b> This is the thread-count issue's lesson (see SharedHotRows),
+/// at a longer interval. A row written often enough to settle within one round gets the same
+/// correction from every rank, computed from the same stale start; adding n of them makes it oscillate
+/// with growing amplitude once n >= 3, while their mean is stable at any n. A row written less often
+/// carries new information from each rank, which a mean divides by n: its changes are summed, as one
+/// process's updates add up. Which rows settle depends on how many updates they get in a round:
+/// under Zipf's law a row's share of the updates falls as 1/rank, so the cut moves with the round's
+/// length, at round words / 32 rows (512 rows for one thread's 16,384 words: on enwiki the row
+/// there is written about 30 times per round). With its change each rank sends the change's squared
+/// length and a flag, and a row above the cut moves by the sum of the changes times
+/// w = sum(|change|^2) / |sum of changes|^2, kept between 1/n and 1 (n: the ranks that changed it):
+/// when n ranks made the same change the row moves by it once; when their changes are unrelated they
+/// add up. Measured on enwiki, 1 epoch, 4 ranks of 1 thread (tools/results/scale-out.md): skip-gram +
+/// NS reached 0.075 analogy / 0.381 WS-353 with this weight on every row, 0.105 / 0.480 with the cut
+/// at 1,024 rows; the cut at 256 rows let the loss climb (3.35 against 2.52).</para>
 /// <para><b>Lock-free.</b> The row's value at the last round is kept (one more copy of the weights), so
 /// what other training threads of this rank write to a row during a round is kept too: the round adds
 /// (mean change - this rank's change) to the row, not a new value over it. With one training thread
@@ -41,11 +44,17 @@ internal sealed unsafe class ModelSync
 {
     /// <summary>Rows of each matrix in every round: 4 times pWord2Vec's 1024; see the remarks.</summary>
     public const int RoundRows = 4096;
+    /// <summary>
+    /// Rows that may settle within a round, and are combined by agreement, are the first round words / 32
+    /// of each matrix (at least 64); the rest are summed. See the remarks.
+    /// </summary>
+    private const int WordsPerSettlingRow = 32, SettlingRowsMin = 64;
     private const int PieceFloats = 1 << 20;   // a round goes in pieces of 4 MB, so its buffers stay small
 
     private readonly MpiJob _job;
     private readonly Matrix[] _matrices;
     private readonly long _roundWords;
+    private readonly long _settlingRows;
     private readonly float[] _sent = new float[PieceFloats], _sums = new float[PieceFloats];
     private readonly object _lock = new();
     private readonly Stopwatch _syncClock = new();
@@ -56,6 +65,7 @@ internal sealed unsafe class ModelSync
     {
         _job = job;
         _roundWords = roundWords;
+        _settlingRows = Math.Max(SettlingRowsMin, roundWords / WordsPerSettlingRow);
         var matrices = new List<Matrix> { new(model.InputArray, model.Dim, FromEnd: false) };
         if (model.TreeOutputArray is { } tree) matrices.Add(new(tree, model.Dim, FromEnd: true));
         if (model.NoiseOutputArray is { } noise) matrices.Add(new(noise, model.Dim, FromEnd: false));
@@ -176,7 +186,8 @@ internal sealed unsafe class ModelSync
                     // changes are unrelated (orthogonal) or one rank made it; see the remarks.
                     float sumSquared = 0;
                     for (int j = 0; j < dim; j++) sumSquared += all[j] * all[j];
-                    float weight = sumSquared > 0 ? Math.Clamp(all[dim + 1] / sumSquared, 1 / ranks, 1) : 1;
+                    int rank = m.FromEnd ? m.Rows - 1 - (start + r) : start + r;
+                    float weight = rank >= _settlingRows || sumSquared == 0 ? 1 : Math.Clamp(all[dim + 1] / sumSquared, 1 / ranks, 1);
                     for (int j = 0; j < dim; j++)
                     {
                         // What other threads of this rank wrote since the change was taken; exactly 0 with
