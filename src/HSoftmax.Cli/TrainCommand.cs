@@ -86,7 +86,7 @@ internal static class TrainCommand
     };
     private static readonly Option<long?> SyncWords = new("--sync-words")
     {
-        Description = $"With --distributed: corpus words each rank trains between synchronisation rounds (default {DistributedTraining.DefaultSyncWordsPerThread:N0} per thread).",
+        Description = $"With --distributed: corpus words each rank trains at least between synchronisation rounds, which come at chunk ends (default {DistributedTraining.DefaultSyncWordsPerThread:N0} per thread).",
     };
 
     public static Command Create()
@@ -146,9 +146,13 @@ internal static class TrainCommand
     internal static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var rank = new RankOfJob();
-        int code = Run(parse, stdout, stderr, rank, cancel);
-        rank.End(code, stderr);
-        return code;
+        int code = 1;   // an exception no handler expected: the job must still stop
+        try
+        {
+            code = Run(parse, stdout, stderr, rank, cancel);
+            return code;
+        }
+        finally { rank.End(code, stderr); }
     }
 
     /// <summary>The MPI job a --distributed run is a rank of: finalised when the rank is done, aborted (all ranks) when it failed.</summary>
@@ -215,7 +219,7 @@ internal static class TrainCommand
                 string corpus = BundledData.FindCorpus()
                     ?? throw new InputFileException($"the bundled corpus corpora/{BundledData.CorpusFileName} was not found; give --input");
                 inputs = [corpus];
-                if (CorpusFiles.StandardInputIsPipe)
+                if (CorpusFiles.StandardInputIsPipe && !distributed)  // under mpirun, standard input is mpirun's pipe
                     logger.LogWarning("Standard input is a pipe, but without --input - it is not read: training on the bundled corpus");
             }
             var options = new TrainingOptions

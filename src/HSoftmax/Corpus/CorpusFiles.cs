@@ -76,6 +76,13 @@ public static class CorpusFiles
         }
     }
 
+    /// <summary>A plain (not gzip) file's size in bytes; null for a gzip file.</summary>
+    internal static long? PlainSize(string path)
+    {
+        using var stream = Open(path);
+        return stream.CanSeek ? stream.Length : null;
+    }
+
     /// <summary>
     /// Opens a file for reading; gzip (one member or several) is recognised by its magic bytes (1f 8b),
     /// not by its name.

@@ -58,7 +58,7 @@ public sealed class CorpusReader
 
     /// <summary>A reader of one part of this corpus: the lines that start in the part's byte range (see <see cref="CorpusShare"/>).</summary>
     /// <exception cref="ArgumentException">The share does not give one text length per file.</exception>
-    public CorpusReader WithShare(CorpusShare share)
+    internal CorpusReader WithShare(CorpusShare share)
     {
         if (share.TextLengths.Count != Files.Count)
             throw new ArgumentException($"the share gives {share.TextLengths.Count} text lengths for {Files.Count} files", nameof(share));
@@ -66,14 +66,14 @@ public sealed class CorpusReader
     }
 
     /// <summary>The part of the corpus this reader reads; null for all of it.</summary>
-    public CorpusShare? Share { get; private init; }
+    internal CorpusShare? Share { get; private init; }
 
     /// <summary>
     /// Each file's text length in bytes, what <see cref="CorpusShare"/> cuts: a plain file's size, a gzip
     /// file's decompressed size (it is decompressed to count it).
     /// </summary>
     /// <exception cref="CorpusException">A file cannot be read.</exception>
-    public long[] TextLengths(CancellationToken cancellationToken = default)
+    internal long[] TextLengths(CancellationToken cancellationToken = default)
     {
         var lengths = new long[Files.Count];
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);

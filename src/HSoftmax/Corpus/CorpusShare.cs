@@ -11,7 +11,7 @@ namespace HSoftmax.Corpus;
 /// gzip file decompresses what comes before it and drops it. Cut a large gzip corpus into several files
 /// and each part decompresses only the files its range reaches.
 /// </remarks>
-public sealed class CorpusShare
+internal sealed class CorpusShare
 {
     /// <param name="part">This part's index, 0 to <paramref name="parts"/> - 1.</param>
     /// <param name="parts">The number of parts.</param>

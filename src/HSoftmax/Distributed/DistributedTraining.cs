@@ -16,14 +16,19 @@ public sealed class DistributedTraining(MpiJob job)
     /// <summary>
     /// Words a rank trains between rounds, per training thread, by default: 0.01 to 0.05 s of training.
     /// pWord2Vec's rounds come every 0.1 s; on enwiki, 1 epoch of skip-gram + NS at 4 ranks reached 0.121
-    /// analogy with rounds of 16,384 words and 0.105 with 32,768 (tools/results/scale-out.md).
+    /// analogy with --sync-words 16,384 and 0.105 with 32,768 (tools/results/scale-out.md). Rounds come at
+    /// chunk ends (about 16,000 words each), so with one thread these settings give rounds about every
+    /// 31,000 and 47,000 words.
     /// </summary>
     public const int DefaultSyncWordsPerThread = 16_384;
 
     /// <summary>The MPI job.</summary>
     public MpiJob Job => job;
 
-    /// <summary>Corpus words a rank trains between two rounds; null for <see cref="DefaultSyncWordsPerThread"/> per thread.</summary>
+    /// <summary>
+    /// Corpus words a rank trains at least between two rounds (a round comes at the end of the chunk that
+    /// reaches them); null for <see cref="DefaultSyncWordsPerThread"/> per thread.
+    /// </summary>
     public long? SyncWords { get; init; }
 
     /// <summary>Rounds of synchronisation in the last run.</summary>
@@ -77,12 +82,22 @@ public sealed class DistributedTraining(MpiJob job)
     /// <exception cref="CorpusException">Rank 0 cannot read a file.</exception>
     public CorpusReader ShareCorpus(CorpusReader corpus, CancellationToken cancellationToken = default)
     {
+        // The file list first: a rank whose machine holds other files would cut other ranges.
+        var names = Broadcast(Encoding.UTF8.GetBytes(string.Join('\n', corpus.Files.Select(Path.GetFullPath))));
+        if (job.Rank != 0 && !names.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(string.Join('\n', corpus.Files.Select(Path.GetFullPath)))))
+            throw new DistributedException($"--distributed: rank {job.Rank} finds other corpus files than rank 0 ({corpus.Files.Count} files here); every machine needs the same files at the same paths");
         var lengths = new long[corpus.Files.Count];
         if (job.Rank == 0) corpus.TextLengths(cancellationToken).CopyTo(lengths, 0);
         var bytes = new byte[lengths.Length * sizeof(long)];
         for (int i = 0; i < lengths.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), lengths[i]);
         job.Broadcast(bytes);
-        for (int i = 0; i < lengths.Length; i++) lengths[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * 8));
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            lengths[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * 8));
+            // A plain file's text length is its size: a copy that differs from rank 0's is found here.
+            if (job.Rank != 0 && CorpusFiles.PlainSize(corpus.Files[i]) is long size && size != lengths[i])
+                throw new DistributedException($"{corpus.Files[i]}: {size:N0} bytes on rank {job.Rank}'s machine, {lengths[i]:N0} on rank 0's; every machine needs the same corpus");
+        }
         return corpus.WithShare(new CorpusShare(job.Rank, job.Size, lengths));
     }
 

@@ -11,15 +11,15 @@ namespace HSoftmax.Distributed;
 /// </summary>
 /// <remarks>
 /// <para><b>Which rows, when</b> (pWord2Vec's schedule, with more rows). A round comes every
-/// <see cref="DistributedTraining.SyncWords"/> words a rank trains. Round k synchronises the first
+/// <see cref="DistributedTraining.SyncWords"/> words a rank trains, at the end of a chunk. Round k synchronises the first
 /// 4096 x 2^(trailing zeros of k) rows of each matrix in frequency order: the most frequent words'
 /// input and noise rows, and the top of the Huffman tree (its last inner nodes). Row r then goes about
 /// every r / 4096 rounds: each row gets about as many updates between two of its rounds, whatever its
 /// frequency, and all rows go at least every V / 4096 rounds and at the end of every epoch. A round's
 /// payload is about 4096 x (1 + log2(V / 4096) / 2) rows per matrix on average. pWord2Vec's 1024 rows
 /// assume rounds every 0.1 s of long runs: on enwiki at 4 ranks (52 rounds in the epoch) the rarer
-/// half of the vocabulary then met only at the epoch's end, and analogy fell from 0.210 (every row,
-/// every round) to 0.177; with 4096 it was 0.212 (tools/results/scale-out.md).</para>
+/// half of the vocabulary then met only at the epoch's end, and analogy fell from 0.186 (every row,
+/// every round) to 0.177; with 4096 it was 0.185 (tools/results/scale-out.md).</para>
 /// <para><b>How changes combine.</b> This is the thread-count issue's lesson (see SharedHotRows),
 /// at a longer interval. A row written often enough to settle within one round gets the same
 /// correction from every rank, computed from the same stale start; adding n of them makes it oscillate
@@ -27,8 +27,8 @@ namespace HSoftmax.Distributed;
 /// carries new information from each rank, which a mean divides by n: its changes are summed, as one
 /// process's updates add up. Which rows settle depends on how many updates they get in a round:
 /// under Zipf's law a row's share of the updates falls as 1/rank, so the cut moves with the round's
-/// length, at round words / 32 rows (512 rows for one thread's 16,384 words: on enwiki the row
-/// there is written about 30 times per round). With its change each rank sends the change's squared
+/// length, at --sync-words / 32 rows (512 rows for one thread's 16,384, whose rounds come about every
+/// 31,000 words at chunk ends: on enwiki the row there is written about 60 times per round). With its change each rank sends the change's squared
 /// length and a flag, and a row above the cut moves by the sum of the changes times
 /// w = sum(|change|^2) / |sum of changes|^2, kept between 1/n and 1 (n: the ranks that changed it):
 /// when n ranks made the same change the row moves by it once; when their changes are unrelated they

@@ -50,8 +50,9 @@ public sealed unsafe class MpiJob : IDisposable
         Check(init(null, null, ThreadSerialized, &provided), "MPI_Init_thread");
         if (provided < ThreadSerialized)
         {
+            // MPI_Abort does not return: say why first.
+            Console.Error.WriteLine("hsoftmax: --distributed: this MPI library does not let threads take turns calling it (MPI_THREAD_SERIALIZED)");
             _abort(_comm, 1);
-            throw new DistributedException("--distributed: this MPI library does not let threads take turns calling it (MPI_THREAD_SERIALIZED)");
         }
         Check(rank(_comm, &r), "MPI_Comm_rank");
         Check(size(_comm, &n), "MPI_Comm_size");

@@ -46,6 +46,11 @@ public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
     {
         Capabilities.Check(plan);
         var o = plan.Options;
+        if (Distributed is not null && corpus.Share?.Parts != Distributed.Job.Size)
+            throw new ArgumentException("a distributed run trains each rank's part of the corpus: pass DistributedTraining.ShareCorpus(corpus)", nameof(corpus));
+        if (Distributed is not null && plan.Checkpoint is { Finished: false, ChunksDone: > 0 })
+            throw new InvalidOptionException(nameof(TrainingPlan.Checkpoint),
+                "the checkpoint stops inside an epoch, where a distributed run's ranks differ; resume it without --distributed, or from a checkpoint written at an epoch's end");
         long bytes = plan.WeightBytes;
         _logger.LogInformation("Weights: {Words:N0} x {Dim} ({Matrices}), {MB:N0} MB",
             plan.Vocabulary.Count, o.Dim, o.UsesTreeOutput && o.UsesWordOutput ? "input, tree, noise" : o.UsesTreeOutput ? "input, tree" : "input, noise", bytes / 1048576.0);

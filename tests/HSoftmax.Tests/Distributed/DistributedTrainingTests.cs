@@ -96,6 +96,21 @@ public class DistributedTrainingTests
         Assert.Equal(0, one.Code);
     }
 
+    [RequiresToolFact("mpirun")]
+    public void ARankThatFailsSaysWhyInOneLineAndStopsTheJob()
+    {
+        using var tmp = new TempFolder();
+        // Only rank 0 reads the vocabulary; the others wait for it, and must not wait for ever.
+        var clock = Stopwatch.StartNew();
+        var (code, _, stderr) = Mpirun(2, Train(tmp, "cbow", "ns", 1, "v.txt", "--distributed", "--read-vocab", tmp.File("missing.vocab")));
+        Assert.NotEqual(0, code);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the job took {clock.Elapsed} to stop");
+        Assert.Contains($"hsoftmax: {tmp.File("missing.vocab")}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(tmp.File("v.txt")));
+    }
+
     [Fact]
     public void WithoutMpirunItSaysHowToStartTheRanks()
     {
@@ -104,6 +119,18 @@ public class DistributedTrainingTests
         Assert.Equal(1, code);
         Assert.Equal("hsoftmax: --distributed: start the ranks with mpirun, e.g. 'mpirun -np 4 hsoftmax train ... --distributed'", stderr.Trim());
         Assert.False(File.Exists(tmp.File("v.txt")));
+    }
+
+    [Theory]
+    [InlineData("hsoftmax: --distributed: ranks train with the cpu engine; leave out --engine", "--engine", "torch")]
+    [InlineData("hsoftmax: --checkpoint-every: with --distributed, rank 0 writes a checkpoint at the end of every epoch, where all ranks hold the same weights", "--checkpoint", "c.model", "--checkpoint-every", "10min")]
+    [InlineData("hsoftmax: --sync-words: must be at least 1, got 0", "--sync-words", "0")]
+    public void WhatADistributedRunCannotDoIsSaidBeforeMpiStarts(string message, params string[] args)
+    {
+        using var tmp = new TempFolder();
+        var (code, _, stderr) = Run(["train", "--distributed", "--output", tmp.File("v.txt"), .. args.Select(a => a.EndsWith(".model", StringComparison.Ordinal) ? tmp.File(a) : a)]);
+        Assert.Equal(2, code);
+        Assert.Equal(message, stderr.Trim());
     }
 
     [Fact]
@@ -139,7 +166,7 @@ public class DistributedTrainingTests
                 Thread.Sleep(5);
             }
             Assert.False(p.HasExited, "the job ended before a rank could be killed: " + log);
-            int rank1 = RankProcess(1);
+            int rank1 = RankProcess(p.Id, 1);
             Process.GetProcessById(rank1).Kill();
             Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the job went on waiting for the dead rank");
             p.WaitForExit();
@@ -156,8 +183,8 @@ public class DistributedTrainingTests
         Assert.True(File.Exists(tmp.File("v.txt")));
     }
 
-    /// <summary>The process id of an MPI rank started by a test (found by its OMPI_COMM_WORLD_RANK).</summary>
-    private static int RankProcess(int rank)
+    /// <summary>The process id of a rank of the job that <paramref name="mpirun"/> started (its descendant with that OMPI_COMM_WORLD_RANK).</summary>
+    private static int RankProcess(int mpirun, int rank)
     {
         foreach (string dir in Directory.GetDirectories("/proc"))
         {
@@ -165,13 +192,24 @@ public class DistributedTrainingTests
             try
             {
                 string environ = File.ReadAllText(Path.Combine(dir, "environ"));
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
-                if (environ.Contains($"\0OMPI_COMM_WORLD_RANK={rank}\0", StringComparison.Ordinal) && cmdline.Contains("HSoftmax.Cli.dll", StringComparison.Ordinal))
+                if (environ.Contains($"\0OMPI_COMM_WORLD_RANK={rank}\0", StringComparison.Ordinal) && DescendsFrom(pid, mpirun))
                     return pid;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
-        Assert.Fail($"no process of rank {rank} found");
+        Assert.Fail($"no process of rank {rank} found under mpirun {mpirun}");
         return 0;
+    }
+
+    private static bool DescendsFrom(int pid, int ancestor)
+    {
+        for (int depth = 0; depth < 8 && pid > 1; depth++)
+        {
+            // /proc/PID/stat: "pid (name) state ppid ..."; the name may hold spaces, so read after the last ')'.
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            pid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            if (pid == ancestor) return true;
+        }
+        return false;
     }
 }
