@@ -54,7 +54,7 @@ internal sealed class CorpusShare
 /// The lines of a stream that start in [start, end): it skips to the first line start at or after
 /// <c>start</c> and stops after the line that holds byte <c>end - 1</c>.
 /// </summary>
-internal sealed class LineRangeStream(Stream inner, long start, long end) : Stream
+internal sealed class LineRangeStream(Stream inner, long start, long end) : ForwardReadStream
 {
     private long _position;        // of the next byte of inner
     private bool _started, _done;
@@ -110,17 +110,6 @@ internal sealed class LineRangeStream(Stream inner, long start, long end) : Stre
             _position += n;
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

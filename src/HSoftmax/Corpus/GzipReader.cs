@@ -16,7 +16,7 @@ namespace HSoftmax.Corpus;
 /// inside a member is an error. Data decompressed before an error is returned first, so the error
 /// comes with the line where the text stopped.
 /// </remarks>
-internal sealed unsafe partial class GzipReader : Stream
+internal sealed unsafe partial class GzipReader : ForwardReadStream
 {
     private const int InputSize = 1 << 16;
     private const int GzipWindowBits = 15 + 16;  // gzip wrapper only, 32 KB window
@@ -118,17 +118,6 @@ internal sealed unsafe partial class GzipReader : Stream
     {
         if (rc != Ok) throw new InvalidDataException($"zlib {what} failed ({rc})");
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
