@@ -337,21 +337,19 @@ internal static class TrainCommand
                 options.Sample, options.MinCount, options.Epochs, options.Threads);
             var progress = new ProgressReporter(stderr, logger, quiet);
             string? readVocab = parse.GetValue(ReadVocab);
-            TrainingPlan plan;
-            if (job is not null && resume is null)
-            {
-                // Rank 0 counts (or loads) the vocabulary; every rank gets it and builds the same tree.
-                var first = !rank.IsFirst ? null
-                    : readVocab is not null ? TrainingPlan.Prepare(options, Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab), logger)
-                    : TrainingPlan.Prepare(options, reader, logger, cancel);
-                var vocabulary = job.ShareVocabulary(first?.Vocabulary);
-                plan = first ?? TrainingPlan.Prepare(options, vocabulary);
-            }
-            else plan = resume is not null ? TrainingPlan.Resume(resume, logger)
+            // With --distributed, rank 0 alone counts (or loads) the vocabulary; every rank gets it and builds the same tree.
+            bool fromRank0 = job is not null && resume is null;
+            var plan = fromRank0 && !rank.IsFirst ? null
+                : resume is not null ? TrainingPlan.Resume(resume, logger)
                 : continued is not null ? TrainingPlan.Continue(continued, reader, options, logger, cancel)
                 : readVocab is not null ? TrainingPlan.Prepare(options, Vocabulary.Load(readVocab, options.MinCount, options.MaxVocab), logger)
                 : TrainingPlan.Prepare(options, reader, logger, cancel);
-            options = plan.Options;
+            if (fromRank0)
+            {
+                var vocabulary = job!.ShareVocabulary(plan?.Vocabulary);
+                plan ??= TrainingPlan.Prepare(options, vocabulary);
+            }
+            options = plan!.Options;   // null only on ranks after 0 before the vocabulary came
             var result = engine.Train(plan, job?.ShareCorpus(reader, cancel) ?? reader, progress, cancel);
             progress.Finish();
             if (!rank.IsFirst) return 0;

@@ -83,8 +83,9 @@ public sealed class DistributedTraining(MpiJob job)
     public CorpusReader ShareCorpus(CorpusReader corpus, CancellationToken cancellationToken = default)
     {
         // The file list first: a rank whose machine holds other files would cut other ranges.
-        var names = Broadcast(Encoding.UTF8.GetBytes(string.Join('\n', corpus.Files.Select(Path.GetFullPath))));
-        if (job.Rank != 0 && !names.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(string.Join('\n', corpus.Files.Select(Path.GetFullPath)))))
+        byte[] mine = Encoding.UTF8.GetBytes(string.Join('\n', corpus.Files.Select(Path.GetFullPath)));
+        byte[] rank0 = Broadcast(mine);   // a collective: every rank calls it
+        if (!rank0.AsSpan().SequenceEqual(mine))
             throw new DistributedException($"--distributed: rank {job.Rank} finds other corpus files than rank 0 ({corpus.Files.Count} files here); every machine needs the same files at the same paths");
         var lengths = new long[corpus.Files.Count];
         if (job.Rank == 0) corpus.TextLengths(cancellationToken).CopyTo(lengths, 0);

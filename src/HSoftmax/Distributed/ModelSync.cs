@@ -162,19 +162,13 @@ internal sealed unsafe class ModelSync
                 for (int r = 0; r < count; r++)
                 {
                     float* row = current + (long)(start + r) * dim, was = baseRows + (long)(start + r) * dim, change = sent + r * stride;
-                    float squared = 0;
-                    for (int j = 0; j < dim; j++)
-                    {
-                        float d = row[j] - was[j];
-                        change[j] = d;
-                        squared += d * d;
-                    }
+                    for (int j = 0; j < dim; j++) change[j] = row[j] - was[j];
+                    float squared = VectorMath.Dot(change, change, dim);
                     change[dim] = squared > 0 ? 1 : 0;
                     change[dim + 1] = squared;
                 }
                 int floats = count * stride;
-                _sent.AsSpan(0, floats).CopyTo(_sums);
-                _job.SumInPlace(_sums.AsSpan(0, floats));
+                _job.Sum(_sent.AsSpan(0, floats), _sums);
                 PayloadFloats += floats;
                 for (int r = 0; r < count; r++)
                 {
@@ -184,10 +178,9 @@ internal sealed unsafe class ModelSync
                     float* mine = sent + r * stride, all = sums + r * stride;
                     // Sum(|change|^2) / |sum of changes|^2: 1/n when n ranks made the same change, 1 when their
                     // changes are unrelated (orthogonal) or one rank made it; see the remarks.
-                    float sumSquared = 0;
-                    for (int j = 0; j < dim; j++) sumSquared += all[j] * all[j];
                     int rank = m.FromEnd ? m.Rows - 1 - (start + r) : start + r;
-                    float weight = rank >= _settlingRows || sumSquared == 0 ? 1 : Math.Clamp(all[dim + 1] / sumSquared, 1 / ranks, 1);
+                    float sumSquared = rank < _settlingRows ? VectorMath.Dot(all, all, dim) : 0;
+                    float weight = sumSquared == 0 ? 1 : Math.Clamp(all[dim + 1] / sumSquared, 1 / ranks, 1);
                     for (int j = 0; j < dim; j++)
                     {
                         // What other threads of this rank wrote since the change was taken; exactly 0 with

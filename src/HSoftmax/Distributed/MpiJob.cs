@@ -93,12 +93,14 @@ public sealed unsafe class MpiJob : IDisposable
                 Check(_bcast(p + done, (int)Math.Min(MaxCount, data.Length - done), _byte, 0, _comm), "MPI_Bcast");
     }
 
-    /// <summary>Adds every rank's values element by element, in place; every rank gets the sums.</summary>
-    internal void SumInPlace(Span<float> values)
+    /// <summary>Adds every rank's <paramref name="values"/> element by element into <paramref name="sums"/>; every rank gets the sums.</summary>
+    internal void Sum(ReadOnlySpan<float> values, Span<float> sums)
     {
+        if (sums.Length < values.Length) throw new ArgumentException("the sums need room for every value", nameof(sums));
         fixed (float* p = values)
+        fixed (float* q = sums)
             for (long done = 0; done < values.Length; done += MaxCount)
-                Check(_allreduce((void*)1 /* MPI_IN_PLACE */, p + done, (int)Math.Min(MaxCount, values.Length - done), _float, _sum, _comm), "MPI_Allreduce");
+                Check(_allreduce(p + done, q + done, (int)Math.Min(MaxCount, values.Length - done), _float, _sum, _comm), "MPI_Allreduce");
     }
 
     /// <summary>Adds every rank's values element by element, in place.</summary>
