@@ -134,9 +134,9 @@ public sealed class CorpusReader
                     using Stream stream = CorpusFiles.Open(file);
                     ReadFile(stream, file, buffer, ref sink, validateUtf8, cancellationToken);
                 }
-                else if (Share.RangeOf(i) is var (start, end))
+                else if (Share.RangesOf(i) is { Count: > 0 } ranges)
                 {
-                    using Stream part = new LineRangeStream(CorpusFiles.Open(file), start, end);
+                    using Stream part = new LineRangeStream(CorpusFiles.Open(file), ranges);
                     ReadFile(part, file, buffer, ref sink, validateUtf8, cancellationToken);
                 }
             }

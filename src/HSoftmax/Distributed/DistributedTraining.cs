@@ -99,7 +99,7 @@ public sealed class DistributedTraining(MpiJob job)
             if (job.Rank != 0 && CorpusFiles.PlainSize(corpus.Files[i]) is long size && size != lengths[i])
                 throw new DistributedException($"{corpus.Files[i]}: {size:N0} bytes on rank {job.Rank}'s machine, {lengths[i]:N0} on rank 0's; every machine needs the same corpus");
         }
-        return corpus.WithShare(new CorpusShare(job.Rank, job.Size, lengths));
+        return corpus.WithShare(new CorpusShare(job.Rank, job.Size, lengths, CorpusShare.DefaultStripes));
     }
 
     /// <summary>Rank 0's bytes, of any length, to every rank.</summary>

@@ -78,6 +78,39 @@ public class CorpusShareTests
                 read.AddRange(Read(corpus.WithShare(new CorpusShare(part, parts, lengths))));
             Assert.True(whole.SequenceEqual(read), $"{parts} parts read {read.Count} sentences, the whole corpus {whole.Count}");
         }
+        // Striped: stripe s of every part in turn reads the corpus in order.
+        foreach (var (parts, stripes) in new[] { (1, 3), (2, 2), (2, 64), (3, 7), (5, 40), (64, 9) })
+        {
+            var stripeLines = new List<string>[parts * stripes];
+            for (int part = 0; part < parts; part++)
+            {
+                var share = new CorpusShare(part, parts, lengths, stripes);
+                for (int s = 0; s < stripes; s++)
+                {
+                    // Stripe s of this part is range s * parts + part of the corpus cut into parts x stripes.
+                    var alone = new CorpusShare(s * parts + part, parts * stripes, lengths);
+                    Assert.Equal(alone.Ranges, [share.Ranges[s]]);
+                    stripeLines[s * parts + part] = Read(corpus.WithShare(alone));
+                }
+                // One reader over all the part's stripes reads what its stripes read one by one.
+                var byStripe = Enumerable.Range(0, stripes).SelectMany(s => stripeLines[s * parts + part]);
+                Assert.Equal(byStripe, Read(corpus.WithShare(share)));
+            }
+            var inOrder = stripeLines.SelectMany(l => l).ToList();
+            Assert.True(whole.SequenceEqual(inOrder), $"{parts} parts of {stripes} stripes read {inOrder.Count} sentences, the whole corpus {whole.Count}");
+        }
+    }
+
+    [Fact]
+    public void StripesTakeTurnsAlongTheCorpus()
+    {
+        using var tmp = new TempFolder();
+        // Lines of 5 bytes at 0, 5, ..., 35: 2 parts of 4 stripes of 5 bytes each.
+        string file = tmp.Write("c.txt", string.Concat(Enumerable.Range(0, 8).Select(i => $"abc{i}\n")));
+        var corpus = new CorpusReader([file]);
+        Assert.Equal(["abc0", "abc2", "abc4", "abc6"], Read(corpus.WithShare(new CorpusShare(0, 2, [40], 4))));
+        Assert.Equal(["abc1", "abc3", "abc5", "abc7"], Read(corpus.WithShare(new CorpusShare(1, 2, [40], 4))));
+        Assert.Equal([(0L, 5L), (10L, 15L), (20L, 25L), (30L, 35L)], new CorpusShare(0, 2, [40], 4).Ranges);
     }
 
     [Fact]
