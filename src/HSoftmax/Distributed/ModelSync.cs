@@ -174,28 +174,51 @@ internal sealed unsafe class ModelSync
                 {
                     float ranks = sums[r * stride + dim];
                     if (ranks == 0) continue;
-                    float* row = current + (long)(start + r) * dim, was = baseRows + (long)(start + r) * dim;
+                    int index = start + r;
+                    float* row = current + (long)index * dim, was = baseRows + (long)index * dim;
                     float* mine = sent + r * stride, all = sums + r * stride;
                     // Sum(|change|^2) / |sum of changes|^2: 1/n when n ranks made the same change, 1 when their
                     // changes are unrelated (orthogonal) or one rank made it; see the remarks.
-                    int rank = m.FromEnd ? m.Rows - 1 - (start + r) : start + r;
+                    int rank = m.FromEnd ? m.Rows - 1 - index : index;
                     float sumSquared = rank < _settlingRows ? VectorMath.Dot(all, all, dim) : 0;
                     float weight = sumSquared == 0 ? 1 : Math.Clamp(all[dim + 1] / sumSquared, 1 / ranks, 1);
-                    for (int j = 0; j < dim; j++)
-                    {
-                        // What other threads of this rank wrote since the change was taken; exactly 0 with
-                        // one thread, so an untouched row stays equal to its base and flags no change later.
-                        float concurrent = row[j] - was[j] - mine[j];
-                        was[j] += all[j] * weight;
-                        row[j] = was[j] + concurrent;
-                    }
+                    // A hot row takes whole merges of thousands of steps from the threads' private copies:
+                    // one landing between the read and the write below would be lost, so hold its stripe.
+                    if (m.Hot is { } hot && index - hot.FirstRow is var h && h >= 0 && h < hot.Rows)
+                        lock (hot.StripeLock(h / SharedHotRows.RowsPerStripe, out _, out _)) Apply(row, was, mine, all, weight, dim);
+                    else
+                        Apply(row, was, mine, all, weight, dim);
                 }
             }
         }
     }
 
+    /// <summary>Adds the combined change to a row, keeping what this rank's other threads wrote meanwhile.</summary>
+    private static void Apply(float* row, float* was, float* mine, float* all, float weight, int dim)
+    {
+        for (int j = 0; j < dim; j++)
+        {
+            // What other threads of this rank wrote since the change was taken; exactly 0 with
+            // one thread, so an untouched row stays equal to its base and flags no change later.
+            float concurrent = row[j] - was[j] - mine[j];
+            was[j] += all[j] * weight;
+            row[j] = was[j] + concurrent;
+        }
+    }
+
+    /// <summary>
+    /// Rows of <paramref name="matrix"/> that training threads keep private copies of and merge under
+    /// <paramref name="hot"/>'s stripe locks: a round applies to them under the same locks.
+    /// </summary>
+    public void Guard(float[] matrix, SharedHotRows hot)
+    {
+        foreach (var m in _matrices)
+            if (ReferenceEquals(m.Current, matrix)) m.Hot = hot;
+    }
+
     private sealed class Matrix(float[] current, int dim, bool FromEnd)
     {
+        public SharedHotRows? Hot { get; set; }
         public float[] Current { get; } = current;
         public float[] Base { get; } = (float[])current.Clone();
         public int Dim { get; } = dim;

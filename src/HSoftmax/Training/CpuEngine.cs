@@ -146,6 +146,8 @@ internal sealed unsafe class TrainingRun
                     int rows = Math.Min(averaged + (pair ? _o.SummedNoiseRows : 0), _vocabulary.Count);
                     _hotNoise = new SharedHotRows(Pinned.Pointer(_model.NoiseOutputArray), 0, rows, _o.Dim, 0, averaged);
                 }
+                if (_hotTree is not null) _sync?.Guard(_model.TreeOutputArray!, _hotTree);
+                if (_hotNoise is not null) _sync?.Guard(_model.NoiseOutputArray!, _hotNoise);
             }
             // Each rank of a distributed run draws its own numbers; rank 0 draws those of a run alone.
             ulong rank = (ulong)(_sync?.Job.Rank ?? 0) * 0x9E3779B97F4A7C15UL;

@@ -57,7 +57,8 @@ internal sealed unsafe class SharedHotRows
     /// <summary>With two threads, noise rows below the averaged ones that are private too, and summed.</summary>
     public const int SummedNoiseRows = 240;
 
-    private const int RowsPerStripe = 8;
+    /// <summary>Rows under one lock.</summary>
+    internal const int RowsPerStripe = 8;
 
     private readonly object[] _stripeLocks;
     private long _merges;
