@@ -33,7 +33,7 @@ from quality_frontier import scores_of
 
 CONFIGS = {"sg-hs": ("skipgram", "hs"), "sg-ns": ("skipgram", "ns"), "cbow-hs": ("cbow", "hs"), "cbow-ns": ("cbow", "ns")}
 ROUND_ROWS = 4096            # ModelSync.RoundRows
-SYNC_WORDS_PER_THREAD = 16_384  # DistributedTraining.DefaultSyncWordsPerThread
+SYNC_WORDS_PER_THREAD = 8_192  # DistributedTraining.DefaultSyncWordsPerThread
 
 
 def ring_factor(ranks):

@@ -14,13 +14,13 @@ namespace HSoftmax.Distributed;
 public sealed class DistributedTraining(MpiJob job)
 {
     /// <summary>
-    /// Words a rank trains between rounds, per training thread, by default: 0.01 to 0.05 s of training.
-    /// pWord2Vec's rounds come every 0.1 s; on enwiki, 1 epoch of skip-gram + NS at 4 ranks reached 0.121
-    /// analogy with --sync-words 16,384 and 0.105 with 32,768 (tools/results/scale-out.md). Rounds come at
-    /// chunk ends (about 16,000 words each), so with one thread these settings give rounds about every
-    /// 31,000 and 47,000 words.
+    /// Words a rank trains between rounds, per training thread, by default: about 0.01 to 0.03 s of
+    /// training. pWord2Vec's rounds come every 0.1 s; on enwiki, 1 epoch of skip-gram + NS, three seeds,
+    /// one process scored 0.132 analogy, and 2 and 4 ranks 0.128 and 0.131 with --sync-words 8,192 against
+    /// 0.123 and 0.124 with 16,384, for twice the bytes (tools/results/scale-out.md). Rounds come at chunk
+    /// ends (about 16,000 words each), so with one thread a round comes after every chunk.
     /// </summary>
-    public const int DefaultSyncWordsPerThread = 16_384;
+    public const int DefaultSyncWordsPerThread = 8_192;
 
     /// <summary>The MPI job.</summary>
     public MpiJob Job => job;

@@ -27,9 +27,9 @@ namespace HSoftmax.Distributed;
 /// carries new information from each rank, which a mean divides by n: its changes are summed, as one
 /// process's updates add up. Which rows settle depends on how many updates they get in a round:
 /// under Zipf's law a row's share of the updates falls as 1/rank, so the cut moves with the round's
-/// length, at --sync-words / 32 rows (512 rows for one thread's 16,384, whose rounds come about every
-/// 31,000 words at chunk ends: on enwiki the row there is written about 60 times per round). With its change each rank sends the change's squared
-/// length and a flag, and a row above the cut moves by the sum of the changes times
+/// length, at --sync-words / 32 rows (256 rows for one thread's 8,192, whose rounds come about every
+/// 16,000 words, at every chunk's end: on enwiki the row there is written about 60 times per round).
+/// With its change each rank sends the change's squared length and a flag, and a row above the cut moves by the sum of the changes times
 /// w = sum(|change|^2) / |sum of changes|^2, kept between 1/n and 1 (n: the ranks that changed it):
 /// when n ranks made the same change the row moves by it once; when their changes are unrelated they
 /// add up. Measured on enwiki, 1 epoch, 4 ranks of 1 thread (tools/results/scale-out.md): skip-gram +
