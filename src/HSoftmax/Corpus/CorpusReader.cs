@@ -56,7 +56,7 @@ public sealed class CorpusReader
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxTokenBytes must be in 1..{BufferSize / 2}");
     }
 
-    /// <summary>A reader of one part of this corpus: the lines that start in the part's byte range (see <see cref="CorpusShare"/>).</summary>
+    /// <summary>A reader of one part of this corpus: the lines that start in the part's byte ranges (see <see cref="CorpusShare"/>).</summary>
     /// <exception cref="ArgumentException">The share does not give one text length per file.</exception>
     internal CorpusReader WithShare(CorpusShare share)
     {

@@ -12,8 +12,9 @@ namespace HSoftmax.Corpus;
 /// decay. On enwiki that order alone cost 1.2 points of 1-epoch analogy at 2 ranks
 /// (tools/results/scale-out.md). Stripes keep the job near one process's place in the corpus.</para>
 /// <para>A plain file's stripes start with a seek. A gzip stream cannot seek, so a part that reads
-/// stripes of a gzip file decompresses the whole file up to its last stripe and drops the others' bytes.
-/// Cut a large gzip corpus into several files, or use plain text, when many ranks share it.</para>
+/// stripes of a gzip file decompresses the whole file up to its last stripe and drops the others' bytes:
+/// every rank decompresses all of it. Give many ranks plain text, or gzip files no larger than a stripe
+/// (the corpus / (ranks x 64)), which then fall whole to one rank or two (docs/distributed.md).</para>
 /// </remarks>
 internal sealed class CorpusShare
 {
@@ -80,7 +81,7 @@ internal sealed class LineRangeStream : ForwardReadStream
 {
     private readonly Stream _inner;
     private readonly IReadOnlyList<(long Start, long End)> _ranges;
-    private readonly byte[] _buffer = new byte[1 << 16];
+    private readonly byte[] _buffer;
     private int _offset, _count;     // the unread bytes of _buffer
     private long _position;          // of the next unread byte in inner
     private int _range = -1;         // the range being read
@@ -88,10 +89,12 @@ internal sealed class LineRangeStream : ForwardReadStream
 
     /// <param name="inner">The whole file's text, from its start; disposed with this stream.</param>
     /// <param name="ranges">Ranges in order, not overlapping.</param>
-    public LineRangeStream(Stream inner, IReadOnlyList<(long Start, long End)> ranges)
+    /// <param name="bufferSize">Bytes read from <paramref name="inner"/> at a time (tests make it tiny).</param>
+    public LineRangeStream(Stream inner, IReadOnlyList<(long Start, long End)> ranges, int bufferSize = 1 << 16)
     {
         _inner = inner;
         _ranges = ranges;
+        _buffer = new byte[bufferSize];
     }
 
     public override int Read(Span<byte> buffer)

@@ -113,6 +113,67 @@ public class CorpusShareTests
         Assert.Equal([(0L, 5L), (10L, 15L), (20L, 25L), (30L, 35L)], new CorpusShare(0, 2, [40], 4).Ranges);
     }
 
+    /// <summary>Returns at most one byte per read, and cannot seek: the slowest gzip stream.</summary>
+    private sealed class OneByteAtATime(byte[] bytes) : Stream
+    {
+        private int _at;
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (count == 0 || _at == bytes.Length) return 0;
+            buffer[offset] = bytes[_at++];
+            return 1;
+        }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>The bytes of the lines that start in the ranges, found line by line.</summary>
+    private static byte[] Expected(byte[] text, (long Start, long End)[] ranges)
+    {
+        var kept = new List<byte>();
+        for (int start = 0; start < text.Length;)
+        {
+            int newline = Array.IndexOf(text, (byte)'\n', start);
+            int end = newline < 0 ? text.Length : newline + 1;
+            if (ranges.Any(r => start >= r.Start && start < r.End)) kept.AddRange(text[start..end]);
+            start = end;
+        }
+        return [.. kept];
+    }
+
+    [Fact]
+    public void ALineRangeStreamReadsTheLinesThatStartInItsRangesWhateverTheReadSizes()
+    {
+        var random = new Random(11);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            byte[] text = Encoding.UTF8.GetBytes(Text(random, random.Next(0, 40)));
+            // Random cuts into ranges, of which this reader gets every other one, or a random subset.
+            var cuts = Enumerable.Range(0, random.Next(1, 12)).Select(_ => (long)random.Next(0, text.Length + 1))
+                .Append(0).Append(text.Length).Distinct().Order().ToArray();
+            var ranges = cuts.Zip(cuts.Skip(1)).Where((_, i) => random.Next(2) == 0).ToArray();
+            byte[] expected = Expected(text, ranges);
+            foreach (bool seekable in new[] { true, false })
+            {
+                int bufferSize = random.Next(1, 9), readSize = random.Next(1, 7);
+                using var stream = new LineRangeStream(seekable ? new MemoryStream(text) : new OneByteAtATime(text), ranges, bufferSize);
+                var read = new List<byte>();
+                var chunk = new byte[readSize];
+                for (int n; (n = stream.Read(chunk, 0, readSize)) > 0;) read.AddRange(chunk[..n]);
+                Assert.True(expected.AsSpan().SequenceEqual(read.ToArray()),
+                    $"trial {trial}, ranges {string.Join(" ", ranges)}, buffer {bufferSize}, reads of {readSize}, seekable {seekable}: " +
+                    $"expected {expected.Length} bytes, read {read.Count}");
+            }
+        }
+    }
+
     [Fact]
     public void APartStartsAtTheFirstLineThatStartsInItsRange()
     {
