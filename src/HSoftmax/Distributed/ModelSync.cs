@@ -29,16 +29,19 @@ namespace HSoftmax.Distributed;
 /// under Zipf's law a row's share of the updates falls as 1/rank, so the cut moves with the round's
 /// length, at --sync-words / 32 rows (256 rows for one thread's 8,192, whose rounds come about every
 /// 16,000 words, at every chunk's end: on enwiki the row there is written about 60 times per round).
-/// With its change each rank sends the change's squared length and a flag, and a row above the cut moves by the sum of the changes times
-/// w = sum(|change|^2) / |sum of changes|^2, kept between 1/n and 1 (n: the ranks that changed it):
-/// when n ranks made the same change the row moves by it once; when their changes are unrelated they
-/// add up. Measured on enwiki, 1 epoch, 4 ranks of 1 thread (tools/results/scale-out.md): skip-gram +
-/// NS reached 0.075 analogy / 0.381 WS-353 with this weight on every row, 0.105 / 0.480 with the cut
-/// at 1,024 rows; the cut at 256 rows let the loss climb (3.35 against 2.52).</para>
-/// <para><b>Lock-free.</b> The row's value at the last round is kept (one more copy of the weights), so
-/// what other training threads of this rank write to a row during a round is kept too: the round adds
-/// (mean change - this rank's change) to the row, not a new value over it. With one training thread
-/// per rank, rounds fall after the same chunks every run, and runs are repeatable.</para>
+/// With its change each rank sends the change's squared length and a flag, and a row above the cut
+/// moves by the sum of the changes times w = sum(|change|^2) / |sum of changes|^2, kept between 1/n
+/// and 1 (n: the ranks that changed it): when n ranks made the same change the row moves by it once;
+/// when their changes are unrelated they add up. Measured on enwiki, 1 epoch, 4 ranks of 1 thread,
+/// rounds every 47,000 words (tools/results/scale-out.md): skip-gram + NS reached 0.075 analogy / 0.381
+/// WS-353 with this weight on every row, 0.105 / 0.480 with the cut at 1,024 rows; the cut at 256 rows,
+/// too low for rounds that long, let the loss climb (3.35 against 2.52).</para>
+/// <para><b>Training goes on through a round.</b> The row's value at the last round is kept (one more
+/// copy of the weights), so what other training threads of this rank write to a row during a round is
+/// kept too: the round adds (combined change - this rank's change) to the row, not a new value over it.
+/// Plain rows take no lock (Hogwild); the hot rows, which threads merge from private copies, are
+/// applied under the same stripe locks as those merges. With one training thread per rank, rounds fall
+/// after the same chunks every run, and runs are repeatable.</para>
 /// </remarks>
 internal sealed unsafe class ModelSync
 {
