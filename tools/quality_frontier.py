@@ -11,9 +11,12 @@ settings to use for a few time budgets.
     /usr/bin/python3 tools/quality_frontier.py                  # enwiki, the whole grid within 2 hours
     /usr/bin/python3 tools/quality_frontier.py --quick          # 10 minutes: 3M tokens, a small grid
     /usr/bin/python3 tools/quality_frontier.py --corpus FILE --budget-minutes 60 --peers gensim
+    /usr/bin/python3 tools/quality_frontier.py --resume tools/results/frontier-enwiki-60min.json   # go on to 2 hours
 
 The peers run first; the grid then runs cheapest first and skips a run whose predicted time (from the runs so far, per corpus
-word, dimension and window) would pass the budget; the report says which were skipped. Needs the .NET
+word, dimension and window) would pass the budget; the report says which were skipped. --resume takes the rows of an earlier
+report of the same corpus, tokens and threads, runs only what it lacks, and counts the earlier runs' time against the budget,
+so a grid can run in sittings. Needs the .NET
 SDK; the peers need `apt-get install python3-gensim fasttext`; the chart needs python3-matplotlib.
 """
 import argparse
@@ -111,6 +114,7 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--peers", default="gensim,fasttext", help="peers to run at their default settings (comma-separated, or none)")
     p.add_argument("--out", default=str(ROOT / "bench-out/frontier"))
+    p.add_argument("--resume", metavar="JSON", help="an earlier frontier.json: keep its rows, run the rest of the grid, and count its time")
     a = p.parse_args()
     budget = 60 * (a.budget_minutes or (10 if a.quick else 120))
     tokens_wanted = a.tokens or (3_000_000 if a.quick else None)
@@ -136,12 +140,26 @@ def main():
     print(f"Corpus {plain}: {tokens:,} tokens; budget {budget / 60:.0f} min; {a.threads} threads. Building HSoftmax...", flush=True)
     cli = build_cli()
 
+    rows, skipped, earlier_seconds = [], [], 0.0
+    if a.resume:
+        earlier = json.loads(Path(a.resume).read_text())
+        same = dict(corpus=str(Path(earlier["settings"]["corpus"])), tokens=earlier["tokens"], threads=earlier["settings"]["threads"])
+        if same != dict(corpus=str(corpus), tokens=tokens, threads=a.threads):
+            sys.exit(f"quality_frontier: --resume {a.resume} measured {same}, not this run's corpus {corpus}, {tokens:,} tokens, {a.threads} threads")
+        rows = earlier["rows"]
+        earlier_seconds = earlier.get("elapsed_s") or sum(r["wall_s"] for r in rows)
+        print(f"Resuming {a.resume}: {len(rows)} runs, {earlier_seconds / 60:.0f} min of the budget", flush=True)
+    clock -= earlier_seconds
+
     # The peers first: the grid then fills what is left of the budget.
-    rows, skipped = [], []
     for peer in [t for t in a.peers.split(",") if t and t != "none"]:
-        rows.append(run_peer(peer, plain, out, cli, a.threads))
-    seconds_per_unit = None
+        if not any(r["tool"] == peer for r in rows):
+            rows.append(run_peer(peer, plain, out, cli, a.threads))
+    done = [r["settings"] for r in rows if r["tool"] == "hsoftmax"]
+    seconds_per_unit = max((r["wall_s"] / cost_units(r["settings"], tokens) for r in rows if r["tool"] == "hsoftmax"), default=None)
     for point in grid(a.quick, tokens):
+        if point in done:
+            continue
         units = cost_units(point, tokens)
         spent = time.time() - clock
         if seconds_per_unit is not None and spent + units * seconds_per_unit > budget:
@@ -165,7 +183,7 @@ def main():
         seconds_per_unit = max(seconds_per_unit or 0, wall / units)
         print(f"{wall:7.1f} s  analogy {fmt(row['analogy'])}  WS-353 {fmt(row['ws353'])}  SimLex {fmt(row['simlex'])}  MEN {fmt(row['men'])}", flush=True)
 
-    report(rows, skipped, a, tokens, budget, out)
+    report(rows, skipped, a, tokens, budget, out, elapsed=time.time() - clock)
 
 
 def run_peer(peer, plain, out, cli, threads):
@@ -207,7 +225,7 @@ def frontier(rows):
     return front
 
 
-def report(rows, skipped, a, tokens, budget, out):
+def report(rows, skipped, a, tokens, budget, out, elapsed):
     front = frontier(rows)
     lines = [f"Corpus: {a.corpus} (first {tokens:,} tokens); sample 1e-4, min-count 5, {a.threads} threads, {os.cpu_count()} cores; "
              f"budget {budget / 60:.0f} min; scores by hsoftmax eval (gensim's evaluation: analogy over the top 30,000 words)",
@@ -234,7 +252,7 @@ def report(rows, skipped, a, tokens, budget, out):
     print()
     print(table)
     (out / "frontier.md").write_text(table + "\n")
-    (out / "frontier.json").write_text(json.dumps(dict(settings=vars(a), tokens=tokens, rows=rows, skipped=skipped), indent=2))
+    (out / "frontier.json").write_text(json.dumps(dict(settings=vars(a), tokens=tokens, rows=rows, skipped=skipped, elapsed_s=round(elapsed)), indent=2))
     chart(rows, front, out / "frontier.png")
     print(f"\nWrote {out / 'frontier.md'}, {out / 'frontier.json'}, {out / 'frontier.png'}")
 
