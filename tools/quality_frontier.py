@@ -143,8 +143,8 @@ def main():
     rows, skipped, earlier_seconds = [], [], 0.0
     if a.resume:
         earlier = json.loads(Path(a.resume).read_text())
-        same = dict(corpus=str(Path(earlier["settings"]["corpus"])), tokens=earlier["tokens"], threads=earlier["settings"]["threads"])
-        if same != dict(corpus=str(corpus), tokens=tokens, threads=a.threads):
+        same = dict(corpus=str(Path(earlier["settings"]["corpus"]).resolve()), tokens=earlier["tokens"], threads=earlier["settings"]["threads"])
+        if same != dict(corpus=str(corpus.resolve()), tokens=tokens, threads=a.threads):
             sys.exit(f"quality_frontier: --resume {a.resume} measured {same}, not this run's corpus {corpus}, {tokens:,} tokens, {a.threads} threads")
         rows = earlier["rows"]
         earlier_seconds = earlier.get("elapsed_s") or sum(r["wall_s"] for r in rows)
