@@ -80,6 +80,10 @@ def mean_rows(vocabulary):
     return ROUND_ROWS * (j / 2 + 1) if vocabulary > ROUND_ROWS else vocabulary
 
 
+TEXT_BYTES_PER_WORD = 5.9          # enwiki2015: 100.0 MB of text, 16.9M tokens
+INFLATE_BYTES_PER_SECOND = 400e6  # .NET 10's GZipStream on enwiki: 322-445 MB/s on one core of this machine (tools/results/scale-out.md)
+
+
 def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per_second=1_000_000,
                 link_bytes_per_second=1.25e9, latency=30e-6, epoch_words=10_000_000_000):
     """The written model: per node, bytes sent per corpus word and the time share of synchronisation."""
@@ -90,8 +94,8 @@ def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per
              f"a round every {round_words:,} words ({round_words / words_per_second:.2f} s); links {link_bytes_per_second * 8 / 1e9:.0f} Gb/s, "
              f"{latency * 1e6:.0f} us per message; an epoch of {epoch_words:,} words.",
              "", f"A round's payload: {mean_rows(vocabulary):,.0f} rows per matrix on average = {payload / 1e6:.2f} MB; the epoch-end round {full / 1e9:.2f} GB.", "",
-             "| nodes | bytes sent per corpus word | link use at this speed | a round: bandwidth + latency | one thread's time in rounds | the node's throughput lost | epoch-end round | its share of an epoch |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| nodes | bytes sent per corpus word | link use at this speed | a round: bandwidth + latency | one thread's time in rounds | the node's throughput lost | epoch-end round | its share of an epoch | one gzip corpus: each rank decompresses |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for nodes in (2, 16, 100, 1000):
         sent = payload * ring_factor(nodes)
         # Bandwidth: the ring's 2 (N-1)/N of the payload over the link; latency: log2(N) steps (recursive
@@ -102,8 +106,15 @@ def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per
         busy = per_round / (round_time + per_round)   # the thread that runs the round; the others train on
         epoch_seconds = epoch_words / (nodes * words_per_second)
         end = full * ring_factor(nodes) / link_bytes_per_second
+        # Striped parts: every rank decompresses a gzip corpus whole, at the whole job's pace.
+        inflate = nodes * words_per_second * TEXT_BYTES_PER_WORD
         lines.append(f"| {nodes:,} | {sent / round_words:.1f} | {sent / round_words * words_per_second / link_bytes_per_second:.1%} "
-                     f"| {per_round * 1e3:.1f} ms | {busy:.1%} | {busy / threads:.1%} | {end:.1f} s | {end / (epoch_seconds + end):.1%} |")
+                     f"| {per_round * 1e3:.1f} ms | {busy:.1%} | {busy / threads:.1%} | {end:.1f} s | {end / (epoch_seconds + end):.1%} "
+                     f"| {inflate / 1e6:,.0f} MB/s, {inflate / INFLATE_BYTES_PER_SECOND:.2f} cores |")
+    most = INFLATE_BYTES_PER_SECOND / (words_per_second * TEXT_BYTES_PER_WORD)
+    lines += ["", f"Reading one gzip corpus: every rank decompresses all of it ({TEXT_BYTES_PER_WORD} bytes of text per word, "
+                  f"{INFLATE_BYTES_PER_SECOND / 1e6:.0f} MB/s per core), so one reader thread keeps up with at most {most:.0f} nodes "
+                  f"at this speed; beyond that, give plain text (ranks seek to their stripes) or gzip files no larger than a stripe."]
     return "\n".join(lines)
 
 
