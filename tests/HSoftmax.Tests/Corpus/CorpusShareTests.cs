@@ -114,24 +114,15 @@ public class CorpusShareTests
     }
 
     /// <summary>Returns at most one byte per read, and cannot seek: the slowest gzip stream.</summary>
-    private sealed class OneByteAtATime(byte[] bytes) : Stream
+    private sealed class OneByteAtATime(byte[] bytes) : ForwardReadStream
     {
         private int _at;
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
-            if (count == 0 || _at == bytes.Length) return 0;
-            buffer[offset] = bytes[_at++];
+            if (buffer.IsEmpty || _at == bytes.Length) return 0;
+            buffer[0] = bytes[_at++];
             return 1;
         }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>The bytes of the lines that start in the ranges, found line by line.</summary>
