@@ -43,7 +43,24 @@ internal sealed class CorpusShare
             ranges[s] = ((long)(total * j / cuts), (long)(total * (j + 1) / cuts));
         }
         Ranges = ranges;
+        // Each file's share of the ranges, in its own offsets, cut once: a reader asks every epoch.
+        _rangesByFile = new List<(long, long)>[textLengths.Count];
+        long offset = 0;
+        for (int i = 0; i < textLengths.Count; i++)
+        {
+            long fileEnd = offset + textLengths[i];
+            var inFile = new List<(long, long)>();
+            foreach (var (start, end) in ranges)
+            {
+                long from = Math.Max(start, offset), to = Math.Min(end, fileEnd);
+                if (from < to) inFile.Add((from - offset, to - offset));
+            }
+            _rangesByFile[i] = inFile;
+            offset = fileEnd;
+        }
     }
+
+    private readonly List<(long Start, long End)>[] _rangesByFile;
 
     /// <summary>This part's index.</summary>
     public int Part { get; }
@@ -58,19 +75,7 @@ internal sealed class CorpusShare
     public IReadOnlyList<(long Start, long End)> Ranges { get; }
 
     /// <summary>This part's ranges within file <paramref name="index"/>, in the file's own offsets; empty if none.</summary>
-    internal List<(long Start, long End)> RangesOf(int index)
-    {
-        long offset = 0;
-        for (int i = 0; i < index; i++) offset += TextLengths[i];
-        long fileEnd = offset + TextLengths[index];
-        var inFile = new List<(long, long)>();
-        foreach (var (start, end) in Ranges)
-        {
-            long from = Math.Max(start, offset), to = Math.Min(end, fileEnd);
-            if (from < to) inFile.Add((from - offset, to - offset));
-        }
-        return inFile;
-    }
+    internal IReadOnlyList<(long Start, long End)> RangesOf(int index) => _rangesByFile[index];
 }
 
 /// <summary>
