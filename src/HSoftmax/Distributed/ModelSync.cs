@@ -188,7 +188,7 @@ internal sealed unsafe class ModelSync
                     // A hot row takes whole merges of thousands of steps from the threads' private copies:
                     // one landing between the read and the write below would be lost, so hold its stripe.
                     if (m.Hot is { } hot && index - hot.FirstRow is var h && h >= 0 && h < hot.Rows)
-                        lock (hot.StripeLock(h / SharedHotRows.RowsPerStripe, out _, out _)) Apply(row, was, mine, all, weight, dim);
+                        lock (hot.LockOfRow(h)) Apply(row, was, mine, all, weight, dim);
                     else
                         Apply(row, was, mine, all, weight, dim);
                 }

@@ -57,8 +57,7 @@ internal sealed unsafe class SharedHotRows
     /// <summary>With two threads, noise rows below the averaged ones that are private too, and summed.</summary>
     public const int SummedNoiseRows = 240;
 
-    /// <summary>Rows under one lock.</summary>
-    internal const int RowsPerStripe = 8;
+    private const int RowsPerStripe = 8;
 
     private readonly object[] _stripeLocks;
     private long _merges;
@@ -99,6 +98,9 @@ internal sealed unsafe class SharedHotRows
 
     /// <summary>Claims the next merge number.</summary>
     internal long StartMerge() => Interlocked.Increment(ref _merges);
+
+    /// <summary>The lock of the stripe that holds row <paramref name="row"/> (counted from FirstRow).</summary>
+    internal object LockOfRow(int row) => _stripeLocks[row / RowsPerStripe];
 
     /// <summary>Rows [first, end) of stripe <paramref name="stripe"/>; hold its lock while touching the shared rows.</summary>
     internal object StripeLock(int stripe, out int first, out int end)
