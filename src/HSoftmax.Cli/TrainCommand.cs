@@ -86,7 +86,7 @@ internal static class TrainCommand
     };
     private static readonly Option<long?> SyncWords = new("--sync-words")
     {
-        Description = $"With --distributed: corpus words each rank trains at least between synchronisation rounds, which come at chunk ends (default {DistributedTraining.DefaultSyncWordsPerThread:N0} per thread).",
+        Description = $"With --distributed: corpus words each rank trains at least between synchronisation rounds, which come at chunk ends (default {DistributedTraining.DefaultSyncWordsPerThread:N0} per thread, at least {DistributedTraining.MinSyncWords:N0}).",
     };
 
     public static Command Create()

@@ -14,20 +14,33 @@ namespace HSoftmax.Distributed;
 public sealed class DistributedTraining(MpiJob job)
 {
     /// <summary>
-    /// Words a rank trains between rounds, per training thread, by default: about 0.01 to 0.03 s of
-    /// training. pWord2Vec's rounds come every 0.1 s; on enwiki, 1 epoch of skip-gram + NS, three seeds,
-    /// one process scored 0.132 analogy, and 2 and 4 ranks 0.128 and 0.131 with --sync-words 8,192 against
-    /// 0.123 and 0.124 with 16,384, for twice the bytes (tools/results/scale-out.md). Rounds come at chunk
-    /// ends (about 16,000 words each), so with one thread a round comes after every chunk.
+    /// Words a rank trains between rounds by default, per training thread, with at least
+    /// <see cref="MinSyncWords"/>: 8,192 up to 8 threads, 16,384 with 16. Staleness follows the words a
+    /// rank trains between rounds, not its threads, so ranks of many threads need rounds about as often
+    /// as ranks of one; with fewer rows each (ModelSync.BaseRows) they cost no more bytes per word than
+    /// rounds of 8,192 words per thread did. On enwiki, 1 epoch, skip-gram + NS, three seeds: 4 ranks x 4
+    /// threads scored 0.128 analogy and 2 x 8 0.128 (one process 0.128 with 2 threads), against 0.104 and
+    /// 0.116 with 8,192 words per thread; 2 x 8 with 16,384 words scored 0.122 (tools/results/scale-out.md).
+    /// At 16 threads and 1M words/s per node, 10 GbE carries 100 nodes at about half its capacity.
     /// </summary>
-    public const int DefaultSyncWordsPerThread = 8_192;
+    public const int DefaultSyncWordsPerThread = 1_024;
+
+    /// <summary>
+    /// The fewest words between rounds by default: rounds come at chunk ends, about 16,000 words each, so
+    /// with one thread a round comes after every chunk. With 2 and 4 ranks of 1 thread, skip-gram + NS
+    /// scored 0.128 and 0.131 analogy with 8,192 against 0.123 and 0.124 with 16,384.
+    /// </summary>
+    public const int MinSyncWords = 8_192;
+
+    /// <summary>Words between rounds for ranks of <paramref name="threads"/> training threads, by default.</summary>
+    internal static long DefaultSyncWords(int threads) => Math.Max(MinSyncWords, (long)DefaultSyncWordsPerThread * threads);
 
     /// <summary>The MPI job.</summary>
     public MpiJob Job => job;
 
     /// <summary>
     /// Corpus words a rank trains at least between two rounds (a round comes at the end of the chunk that
-    /// reaches them); null for <see cref="DefaultSyncWordsPerThread"/> per thread.
+    /// reaches them); null for <see cref="DefaultSyncWordsPerThread"/> per thread, at least <see cref="MinSyncWords"/>.
     /// </summary>
     public long? SyncWords { get; init; }
 

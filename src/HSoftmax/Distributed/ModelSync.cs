@@ -10,16 +10,18 @@ namespace HSoftmax.Distributed;
 /// and every rank adds the same combination of the changes.
 /// </summary>
 /// <remarks>
-/// <para><b>Which rows, when</b> (pWord2Vec's schedule, with more rows). A round comes every
+/// <para><b>Which rows, when</b> (pWord2Vec's schedule). A round comes every
 /// <see cref="DistributedTraining.SyncWords"/> words a rank trains, at the end of a chunk. Round k synchronises the first
-/// 4096 x 2^(trailing zeros of k) rows of each matrix in frequency order: the most frequent words'
-/// input and noise rows, and the top of the Huffman tree (its last inner nodes). Row r then goes about
-/// every r / 4096 rounds: each row gets about as many updates between two of its rounds, whatever its
-/// frequency, and all rows go at least every V / 4096 rounds and at the end of every epoch. A round's
-/// payload is about 4096 x (1 + log2(V / 4096) / 2) rows per matrix on average. pWord2Vec's 1024 rows
-/// assume rounds every 0.1 s of long runs: on enwiki at 4 ranks (52 rounds in the epoch) the rarer
-/// half of the vocabulary then met only at the epoch's end, and analogy fell from 0.186 (every row,
-/// every round) to 0.177; with 4096 it was 0.185 (tools/results/scale-out.md).</para>
+/// B x 2^(trailing zeros of k) rows of each matrix in frequency order (B = <see cref="BaseRows"/>): the most
+/// frequent words' input and noise rows, and the top of the Huffman tree (its last inner nodes). Row r
+/// then goes about every r / B rounds: each row gets about as many updates between two of its rounds,
+/// whatever its frequency, and all rows go at least every V / B rounds and at the end of every epoch. A
+/// round's payload is about B x (1 + log2(V / B) / 2) rows per matrix on average. With one thread a
+/// rank's rounds come only at chunk ends, and B is 4,096: pWord2Vec's 1,024 left the rarer half of
+/// enwiki's vocabulary to meet only at the epoch's end in a 52-round epoch at 4 ranks, and analogy fell
+/// from 0.186 (every row, every round) to 0.177, against 0.185 with 4,096. With 4 threads or more the
+/// same bytes buy rounds 4 times as often with B = 1,024, which stale rows need more than rare rows need
+/// their rounds: 4 ranks x 4 threads scored 0.128 against 0.104 (tools/results/scale-out.md).</para>
 /// <para><b>How changes combine.</b> This is the thread-count issue's lesson (see SharedHotRows),
 /// at a longer interval. A row written often enough to settle within one round gets the same
 /// correction from every rank, computed from the same stale start; adding n of them makes it oscillate
@@ -27,8 +29,8 @@ namespace HSoftmax.Distributed;
 /// carries new information from each rank, which a mean divides by n: its changes are summed, as one
 /// process's updates add up. Which rows settle depends on how many updates they get in a round:
 /// under Zipf's law a row's share of the updates falls as 1/rank, so the cut moves with the round's
-/// length, at --sync-words / 32 rows (256 rows for one thread's 8,192, whose rounds come about every
-/// 16,000 words, at every chunk's end: on enwiki the row there is written about 60 times per round).
+/// length, at --sync-words / 32 rows (256 rows for one thread's 8,192 words, whose rounds come about
+/// every 16,000 words, at every chunk's end: on enwiki the row there is written about 60 times per round).
 /// With its change each rank sends the change's squared length and a flag, and a row above the cut
 /// moves by the sum of the changes times w = sum(|change|^2) / |sum of changes|^2, kept between 1/n
 /// and 1 (n: the ranks that changed it): when n ranks made the same change the row moves by it once;
@@ -45,8 +47,12 @@ namespace HSoftmax.Distributed;
 /// </remarks>
 internal sealed unsafe class ModelSync
 {
-    /// <summary>Rows of each matrix in every round: 4 times pWord2Vec's 1024; see the remarks.</summary>
-    public const int RoundRows = 4096;
+    /// <summary>
+    /// Rows of each matrix in every round (the base of the schedule) for ranks of <paramref name="threads"/>
+    /// training threads: 4,096 with one thread, whose rounds come only at chunk ends; 1,024 (pWord2Vec's)
+    /// from 4 threads on, whose rounds come more often for the same bytes. See the remarks.
+    /// </summary>
+    public static int BaseRows(int threads) => threads >= 4 ? 1024 : 4096 / Math.Max(1, threads);
     /// <summary>
     /// Rows that may settle within a round, and are combined by agreement, are the first round words / 32
     /// of each matrix (at least 64); the rest are summed. See the remarks.
@@ -57,6 +63,7 @@ internal sealed unsafe class ModelSync
     private readonly MpiJob _job;
     private readonly Matrix[] _matrices;
     private readonly long _roundWords;
+    private readonly int _baseRows;
     private readonly long _settlingRows;
     private readonly float[] _sent = new float[PieceFloats], _sums = new float[PieceFloats];
     private readonly object _lock = new();
@@ -64,9 +71,10 @@ internal sealed unsafe class ModelSync
     private long _localWords, _wordsAtLastRound, _nextRound;
     private long _round;
 
-    public ModelSync(MpiJob job, Word2VecModel model, long roundWords)
+    public ModelSync(MpiJob job, Word2VecModel model, long roundWords, int baseRows)
     {
         _job = job;
+        _baseRows = baseRows;
         _roundWords = roundWords;
         _settlingRows = Math.Max(SettlingRowsMin, roundWords / WordsPerSettlingRow);
         var matrices = new List<Matrix> { new(model.InputArray, model.Dim, FromEnd: false) };
@@ -140,7 +148,7 @@ internal sealed unsafe class ModelSync
             long k = Interlocked.Increment(ref _round);
             foreach (var m in _matrices)
             {
-                int rows = allDone ? m.Rows : (int)Math.Min(m.Rows, (long)RoundRows << Math.Min(30, System.Numerics.BitOperations.TrailingZeroCount(k)));
+                int rows = allDone ? m.Rows : (int)Math.Min(m.Rows, (long)_baseRows << Math.Min(30, System.Numerics.BitOperations.TrailingZeroCount(k)));
                 int first = m.FromEnd ? m.Rows - rows : 0;
                 Synchronise(m, first, rows);
             }

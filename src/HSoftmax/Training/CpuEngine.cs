@@ -66,7 +66,7 @@ public sealed class CpuEngine(ILogger? logger = null) : ITrainingEngine
             _logger.LogInformation("Threads: {Threads} training threads on {Cores} cores", o.Threads, cores);
 
         var monitor = new TrainingMonitor(plan, corpus, progress, _logger);
-        var sync = Distributed is null ? null : new ModelSync(Distributed.Job, model, Distributed.SyncWords ?? DistributedTraining.DefaultSyncWordsPerThread * o.Threads);
+        var sync = Distributed is null ? null : new ModelSync(Distributed.Job, model, Distributed.SyncWords ?? DistributedTraining.DefaultSyncWords(o.Threads), ModelSync.BaseRows(o.Threads));
         new TrainingRun(plan, model, corpus, monitor, _logger, Checkpoints, sync).Execute(cancellationToken);
         if (sync is not null)
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HSoftmax.Distributed;
 using HSoftmax.Tests.Torch;
 using static HSoftmax.Tests.Cli.CliRun;
 
@@ -60,9 +61,8 @@ public class DistributedTrainingTests
 
     /// <remarks>
     /// The runs with 8 threads per rank (16 and 32 threads on the machine's cores) train the threads'
-    /// private copies of the hot rows, which rounds update under their locks. They sync after every
-    /// chunk, as one thread does by default: 8 threads' default rounds (65,536 words) would come only
-    /// three times an epoch on the bundled corpus, a regime no real corpus is in.
+    /// private copies of the hot rows, which rounds update under their locks, at the default rounds:
+    /// every 8,192 words of a rank, of 1,024 base rows.
     /// </remarks>
     [RequiresToolTheory("mpirun")]
     [InlineData(2, 1, "skipgram", "ns")]
@@ -78,8 +78,7 @@ public class DistributedTrainingTests
         Assert.True(code == 0, stderr);
         var one = LastEpoch(stdout);
 
-        string[] rounds = threadsPerRank > 1 ? ["--sync-words", "8192"] : [];
-        (code, stdout, stderr) = Mpirun(ranks, Train(tmp, model, loss, 3, threadsPerRank, "many.txt", ["--distributed", .. rounds]));
+        (code, stdout, stderr) = Mpirun(ranks, Train(tmp, model, loss, 3, threadsPerRank, "many.txt", ["--distributed"]));
         Assert.True(code == 0, stderr);
         var many = LastEpoch(stdout);
         // The parts together are the corpus: each line read once, by one rank.
@@ -89,6 +88,19 @@ public class DistributedTrainingTests
         // Rank 0 alone wrote the vectors, and they are sensible: the same vocabulary as one process's.
         Assert.Equal(File.ReadLines(tmp.File("one.txt")).First(), File.ReadLines(tmp.File("many.txt")).First());
         Assert.Equal(2, Directory.GetFiles(tmp.Path).Length);
+    }
+
+    /// <summary>The schedule docs/distributed.md gives: rounds per rank, not per thread; fewer rows with more threads.</summary>
+    [Theory]
+    [InlineData(1, 8_192, 4_096)]
+    [InlineData(2, 8_192, 2_048)]
+    [InlineData(4, 8_192, 1_024)]
+    [InlineData(8, 8_192, 1_024)]
+    [InlineData(16, 16_384, 1_024)]
+    public void RoundsFollowTheRanksWordsAndFewerRowsGoWithMoreThreads(int threads, long words, int rows)
+    {
+        Assert.Equal(words, DistributedTraining.DefaultSyncWords(threads));
+        Assert.Equal(rows, ModelSync.BaseRows(threads));
     }
 
     [RequiresToolFact("mpirun")]
