@@ -32,8 +32,13 @@ from hsoftmax_cli import ROOT, build_cli
 from quality_frontier import scores_of
 
 CONFIGS = {"sg-hs": ("skipgram", "hs"), "sg-ns": ("skipgram", "ns"), "cbow-hs": ("cbow", "hs"), "cbow-ns": ("cbow", "ns")}
-ROUND_ROWS = 4096            # ModelSync.RoundRows
-SYNC_WORDS_PER_THREAD = 8_192  # DistributedTraining.DefaultSyncWordsPerThread
+SYNC_WORDS_PER_THREAD = 1_024  # DistributedTraining.DefaultSyncWordsPerThread
+MIN_SYNC_WORDS = 8_192         # DistributedTraining.MinSyncWords
+
+
+def base_rows(threads):
+    """ModelSync.BaseRows: the rows of each matrix in every round."""
+    return 1024 if threads >= 4 else 4096 // max(1, threads)
 
 
 def ring_factor(ranks):
@@ -74,10 +79,10 @@ def train(cli, ranks, a, out, seed):
     return row
 
 
-def mean_rows(vocabulary):
-    """Rows a round synchronises per matrix, on average: 4096 x 2^(trailing zeros of k), capped at V."""
-    j = max(0.0, math.log2(vocabulary / ROUND_ROWS))
-    return ROUND_ROWS * (j / 2 + 1) if vocabulary > ROUND_ROWS else vocabulary
+def mean_rows(vocabulary, base):
+    """Rows a round synchronises per matrix, on average: base x 2^(trailing zeros of k), capped at V."""
+    j = max(0.0, math.log2(vocabulary / base))
+    return base * (j / 2 + 1) if vocabulary > base else vocabulary
 
 
 TEXT_BYTES_PER_WORD = 5.9          # enwiki2015: 100.0 MB of text, 16.9M tokens
@@ -87,13 +92,14 @@ INFLATE_BYTES_PER_SECOND = 400e6  # .NET 10's GZipStream on enwiki: 322-445 MB/s
 def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per_second=1_000_000,
                 link_bytes_per_second=1.25e9, latency=30e-6, epoch_words=10_000_000_000):
     """The written model: per node, bytes sent per corpus word and the time share of synchronisation."""
-    round_words = SYNC_WORDS_PER_THREAD * threads
-    payload = mean_rows(vocabulary) * (dim + 2) * 4 * matrices      # bytes into one round's reductions
+    round_words = max(MIN_SYNC_WORDS, SYNC_WORDS_PER_THREAD * threads)
+    base = base_rows(threads)
+    payload = mean_rows(vocabulary, base) * (dim + 2) * 4 * matrices      # bytes into one round's reductions
     full = vocabulary * (dim + 2) * 4 * matrices                      # the epoch-end round: every row
     lines = [f"V = {vocabulary:,}, dim {dim}, {matrices} matrices, {threads} threads per node at {words_per_second:,} words/s, "
              f"a round every {round_words:,} words ({round_words / words_per_second:.2f} s); links {link_bytes_per_second * 8 / 1e9:.0f} Gb/s, "
              f"{latency * 1e6:.0f} us per message; an epoch of {epoch_words:,} words.",
-             "", f"A round's payload: {mean_rows(vocabulary):,.0f} rows per matrix on average = {payload / 1e6:.2f} MB; the epoch-end round {full / 1e9:.2f} GB.", "",
+             "", f"A round's payload: {mean_rows(vocabulary, base):,.0f} rows per matrix on average (base {base:,}) = {payload / 1e6:.2f} MB; the epoch-end round {full / 1e9:.2f} GB.", "",
              "| nodes | bytes sent per corpus word | link use at this speed | a round: bandwidth + latency | one thread's time in rounds | the node's throughput lost | epoch-end round | its share of an epoch | one gzip corpus: each rank decompresses |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for nodes in (2, 16, 100, 1000):
