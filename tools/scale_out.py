@@ -38,7 +38,7 @@ MIN_SYNC_WORDS = 8_192         # DistributedTraining.MinSyncWords
 
 def base_rows(threads):
     """ModelSync.BaseRows: the rows of each matrix in every round."""
-    return 1024 if threads >= 4 else 4096 // max(1, threads)
+    return 1024 if threads >= 4 else 2048 if threads >= 2 else 4096
 
 
 def ring_factor(ranks):

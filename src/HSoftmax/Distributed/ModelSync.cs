@@ -19,9 +19,11 @@ namespace HSoftmax.Distributed;
 /// round's payload is about B x (1 + log2(V / B) / 2) rows per matrix on average. With one thread a
 /// rank's rounds come only at chunk ends, and B is 4,096: pWord2Vec's 1,024 left the rarer half of
 /// enwiki's vocabulary to meet only at the epoch's end in a 52-round epoch at 4 ranks, and analogy fell
-/// from 0.186 (every row, every round) to 0.177, against 0.185 with 4,096. With 4 threads or more the
-/// same bytes buy rounds 4 times as often with B = 1,024, which stale rows need more than rare rows need
-/// their rounds: 4 ranks x 4 threads scored 0.128 against 0.104 (tools/results/scale-out.md).</para>
+/// from 0.186 (every row, every round) to 0.177, against 0.185 with 4,096. With 4 threads or more rounds
+/// come every 8,192 words of the rank rather than of each thread, 4 to 8 times as often, and B = 1,024
+/// keeps their bytes to 1.2 to 2.4 times those of the rounds of 4,096 rows they replace: stale rows need
+/// rounds more than rare rows need rows. 4 ranks x 4 threads scored 0.128 against 0.104
+/// (tools/results/scale-out.md).</para>
 /// <para><b>How changes combine.</b> This is the thread-count issue's lesson (see SharedHotRows),
 /// at a longer interval. A row written often enough to settle within one round gets the same
 /// correction from every rank, computed from the same stale start; adding n of them makes it oscillate
@@ -49,10 +51,10 @@ internal sealed unsafe class ModelSync
 {
     /// <summary>
     /// Rows of each matrix in every round (the base of the schedule) for ranks of <paramref name="threads"/>
-    /// training threads: 4,096 with one thread, whose rounds come only at chunk ends; 1,024 (pWord2Vec's)
-    /// from 4 threads on, whose rounds come more often for the same bytes. See the remarks.
+    /// training threads: 4,096 with one thread, whose rounds come only at chunk ends; 2,048 with 2 or 3;
+    /// 1,024 (pWord2Vec's) from 4 threads on, whose rounds come more often. See the remarks.
     /// </summary>
-    public static int BaseRows(int threads) => threads >= 4 ? 1024 : 4096 / Math.Max(1, threads);
+    public static int BaseRows(int threads) => threads >= 4 ? 1024 : threads >= 2 ? 2048 : 4096;
     /// <summary>
     /// Rows that may settle within a round, and are combined by agreement, are the first round words / 32
     /// of each matrix (at least 64); the rest are summed. See the remarks.

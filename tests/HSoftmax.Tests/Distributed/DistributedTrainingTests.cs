@@ -94,6 +94,7 @@ public class DistributedTrainingTests
     [Theory]
     [InlineData(1, 8_192, 4_096)]
     [InlineData(2, 8_192, 2_048)]
+    [InlineData(3, 8_192, 2_048)]
     [InlineData(4, 8_192, 1_024)]
     [InlineData(8, 8_192, 1_024)]
     [InlineData(16, 16_384, 1_024)]
