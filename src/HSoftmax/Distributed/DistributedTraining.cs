@@ -17,11 +17,12 @@ public sealed class DistributedTraining(MpiJob job)
     /// Words a rank trains between rounds by default, per training thread, with at least
     /// <see cref="MinSyncWords"/>: 8,192 up to 8 threads, 16,384 with 16. Staleness follows the words a
     /// rank trains between rounds, not its threads, so ranks of many threads need rounds about as often
-    /// as ranks of one; with fewer rows each (ModelSync.BaseRows) they cost no more bytes per word than
-    /// rounds of 8,192 words per thread did. On enwiki, 1 epoch, skip-gram + NS, three seeds: 4 ranks x 4
-    /// threads scored 0.128 analogy and 2 x 8 0.128 (one process 0.128 with 2 threads), against 0.104 and
-    /// 0.116 with 8,192 words per thread; 2 x 8 with 16,384 words scored 0.122 (tools/results/scale-out.md).
-    /// At 16 threads and 1M words/s per node, 10 GbE carries 100 nodes at about half its capacity.
+    /// as ranks of one; fewer rows each (ModelSync.BaseRows) keep the bytes per word to 1.2 to 2.4 times
+    /// those of the earlier 8,192 words per thread. On enwiki, 1 epoch, skip-gram + NS, three seeds: 4 ranks
+    /// x 4 threads scored 0.128 analogy and 2 x 8 0.128 (one process 0.128 with 2 threads), against 0.104
+    /// and (one seed) 0.116 with 8,192 words per thread; 2 x 8 with 16,384 words scored 0.122
+    /// (tools/results/scale-out.md). At 16 threads and 1M words/s per node, 10 GbE carries 100 nodes at
+    /// about half its capacity.
     /// </summary>
     public const int DefaultSyncWordsPerThread = 1_024;
 
