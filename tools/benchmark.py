@@ -100,11 +100,11 @@ def main():
     if a.shuffle:
         shuffled = out / (plain.stem + ".shuffled.txt")
         if not shuffled.exists():
-            lines = plain.read_bytes().splitlines(keepends=True)
-            if lines and not lines[-1].endswith(b"\n"):
-                lines[-1] += b"\n"
+            lines = [line + b"\n" for line in plain.read_bytes().split(b"\n") if line]
             random.Random(1).shuffle(lines)
-            shuffled.write_bytes(b"".join(lines))
+            partial = shuffled.with_suffix(".partial")   # renamed when whole: an interrupted run leaves no short copy
+            partial.write_bytes(b"".join(lines))
+            partial.replace(shuffled)
         plain = shuffled
     tokens = int(subprocess.run(["wc", "-w", str(plain)], capture_output=True, text=True).stdout.split()[0])
 
@@ -205,6 +205,12 @@ def report(rows, a, tokens, out):
     print(f"\nWrote {out / 'benchmark.md'}, {out / 'benchmark.json'}, {out / 'benchmark.png'}")
 
 
+def mean_of(values):
+    """The mean of a tool's runs for the chart (0 where it has none or they were not scored)."""
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else 0
+
+
 def mean(runs, key, spec):
     values = [r[key] for r in runs if r[key] is not None]
     return format(sum(values) / len(values), spec) if values else "-"
@@ -234,7 +240,7 @@ def chart(rows, path):
     for ax, key, title in zip(axes, ["words_per_s", middle[0], "peak_mb"], ["words/s (higher is better)", middle[1], "peak memory MB"]):
         width = 0.8 / len(tools)
         for i, tool in enumerate(tools):
-            values = [next((r[key] for r in rows if r["config"] == c and r["tool"] == tool), 0) for c in configs]
+            values = [mean_of([r[key] for r in rows if r["config"] == c and r["tool"] == tool]) for c in configs]
             ax.bar([x + i * width for x in range(len(configs))], values, width, label=tool)
         ax.set_xticks([x + width * (len(tools) - 1) / 2 for x in range(len(configs))])
         ax.set_xticklabels(configs)
