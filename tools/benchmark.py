@@ -194,8 +194,9 @@ def report(rows, a, tokens, out):
         if a.repeats > 1:
             for tool in dict.fromkeys(r["tool"] for r in group):
                 runs = [r for r in group if r["tool"] == tool]
-                lines.append(f"| {config} | **{tool}, mean of {len(runs)}** | {mean(runs, 'wall_s', '.1f')} | | | **{mean(runs, 'analogy', '.4f')}** | "
-                             f"**{mean(runs, 'ws353', '.4f')}** | **{mean(runs, 'simlex', '.4f')}** | | |")
+                means = {key: mean_of([r[key] for r in runs]) for key in ("wall_s", "analogy", "ws353", "simlex")}
+                lines.append(f"| {config} | **{tool}, mean of {len(runs)}** | {means['wall_s']:.1f} | | | **{score(means['analogy'])}** | "
+                             f"**{score(means['ws353'])}** | **{score(means['simlex'])}** | | |")
     table = "\n".join(lines)
     print()
     print(table)
@@ -206,14 +207,9 @@ def report(rows, a, tokens, out):
 
 
 def mean_of(values):
-    """The mean of a tool's runs for the chart (0 where it has none or they were not scored)."""
+    """The mean of a tool's runs; None where they were not scored."""
     values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else 0
-
-
-def mean(runs, key, spec):
-    values = [r[key] for r in runs if r[key] is not None]
-    return format(sum(values) / len(values), spec) if values else "-"
+    return sum(values) / len(values) if values else None
 
 
 def fmt(x):
@@ -240,7 +236,7 @@ def chart(rows, path):
     for ax, key, title in zip(axes, ["words_per_s", middle[0], "peak_mb"], ["words/s (higher is better)", middle[1], "peak memory MB"]):
         width = 0.8 / len(tools)
         for i, tool in enumerate(tools):
-            values = [mean_of([r[key] for r in rows if r["config"] == c and r["tool"] == tool]) for c in configs]
+            values = [mean_of([r[key] for r in rows if r["config"] == c and r["tool"] == tool]) or 0 for c in configs]
             ax.bar([x + i * width for x in range(len(configs))], values, width, label=tool)
         ax.set_xticks([x + width * (len(tools) - 1) / 2 for x in range(len(configs))])
         ax.set_xticklabels(configs)
