@@ -39,7 +39,13 @@ namespace HSoftmax.Distributed;
 /// when their changes are unrelated they add up. Measured on enwiki, 1 epoch, 4 ranks of 1 thread,
 /// rounds every 47,000 words (tools/results/scale-out.md): skip-gram + NS reached 0.075 analogy / 0.381
 /// WS-353 with this weight on every row, 0.105 / 0.480 with the cut at 1,024 rows; the cut at 256 rows,
-/// too low for rounds that long, let the loss climb (3.35 against 2.52).</para>
+/// too low for rounds that long, let the loss climb (3.35 against 2.52). Noise rows are summed from a
+/// cut four times lower, --sync-words / 128 (64 rows for 8,192 words): on enwiki, 1 epoch, 4 ranks of
+/// 1 thread, CBOW + NS rose from 0.090 to 0.099 analogy on stripes of one chunk and scored 0.097 on the
+/// default stripes (seven seeds; one process 0.100). A word's input and noise rows move the same
+/// scores, and only one of the two may be summed that far up: with both cuts at 64 rows, skip-gram +
+/// NS at 4 ranks ended 8.4% above one process's loss on the bundled corpus, with either alone 1.3%.
+/// The tree keeps the input rows' cut: at 64 rows skip-gram + HS's loss climbed 1.6%.</para>
 /// <para><b>Training goes on through a round.</b> The row's value at the last round is kept (one more
 /// copy of the weights), so what other training threads of this rank write to a row during a round is
 /// kept too: the round adds (combined change - this rank's change) to the row, not a new value over it.
@@ -57,16 +63,16 @@ internal sealed unsafe class ModelSync
     public static int BaseRows(int threads) => threads >= 4 ? 1024 : threads >= 2 ? 2048 : 4096;
     /// <summary>
     /// Rows that may settle within a round, and are combined by agreement, are the first round words / 32
-    /// of each matrix (at least 64); the rest are summed. See the remarks.
+    /// input and tree rows and round words / 128 noise rows, at least 64 each; the rest are summed. See
+    /// the remarks.
     /// </summary>
-    private const int WordsPerSettlingRow = 32, SettlingRowsMin = 64;
+    private const int WordsPerSettlingRow = 32, WordsPerSettlingNoiseRow = 128, SettlingRowsMin = 64;
     private const int PieceFloats = 1 << 20;   // a round goes in pieces of 4 MB, so its buffers stay small
 
     private readonly MpiJob _job;
     private readonly Matrix[] _matrices;
     private readonly long _roundWords;
     private readonly int _baseRows;
-    private readonly long _settlingRows;
     private readonly float[] _sent = new float[PieceFloats], _sums = new float[PieceFloats];
     private readonly object _lock = new();
     private readonly Stopwatch _syncClock = new();
@@ -78,10 +84,11 @@ internal sealed unsafe class ModelSync
         _job = job;
         _baseRows = baseRows;
         _roundWords = roundWords;
-        _settlingRows = Math.Max(SettlingRowsMin, roundWords / WordsPerSettlingRow);
-        var matrices = new List<Matrix> { new(model.InputArray, model.Dim, FromEnd: false) };
-        if (model.TreeOutputArray is { } tree) matrices.Add(new(tree, model.Dim, FromEnd: true));
-        if (model.NoiseOutputArray is { } noise) matrices.Add(new(noise, model.Dim, FromEnd: false));
+        long cut = Math.Max(SettlingRowsMin, roundWords / WordsPerSettlingRow);
+        long noiseCut = Math.Max(SettlingRowsMin, roundWords / WordsPerSettlingNoiseRow);
+        var matrices = new List<Matrix> { new(model.InputArray, model.Dim, FromEnd: false, cut) };
+        if (model.TreeOutputArray is { } tree) matrices.Add(new(tree, model.Dim, FromEnd: true, cut));
+        if (model.NoiseOutputArray is { } noise) matrices.Add(new(noise, model.Dim, FromEnd: false, noiseCut));
         _matrices = [.. matrices];
         _nextRound = roundWords;
     }
@@ -193,7 +200,7 @@ internal sealed unsafe class ModelSync
                     // Sum(|change|^2) / |sum of changes|^2: 1/n when n ranks made the same change, 1 when their
                     // changes are unrelated (orthogonal) or one rank made it; see the remarks.
                     int rank = m.FromEnd ? m.Rows - 1 - index : index;
-                    float sumSquared = rank < _settlingRows ? VectorMath.Dot(all, all, dim) : 0;
+                    float sumSquared = rank < m.SettlingRows ? VectorMath.Dot(all, all, dim) : 0;
                     float weight = sumSquared == 0 ? 1 : Math.Clamp(all[dim + 1] / sumSquared, 1 / ranks, 1);
                     // A hot row takes whole merges of thousands of steps from the threads' private copies:
                     // one landing between the read and the write below would be lost, so hold its stripe.
@@ -229,7 +236,8 @@ internal sealed unsafe class ModelSync
             if (ReferenceEquals(m.Current, matrix)) m.Hot = hot;
     }
 
-    private sealed class Matrix(float[] current, int dim, bool FromEnd)
+    /// <summary>A matrix the rounds synchronise; SettlingRows, counted from its frequent end, are combined by agreement.</summary>
+    private sealed class Matrix(float[] current, int dim, bool FromEnd, long SettlingRows)
     {
         public SharedHotRows? Hot { get; set; }
         public float[] Current { get; } = current;
@@ -237,5 +245,6 @@ internal sealed unsafe class ModelSync
         public int Dim { get; } = dim;
         public int Rows { get; } = current.Length / dim;
         public bool FromEnd { get; } = FromEnd;
+        public long SettlingRows { get; } = SettlingRows;
     }
 }
