@@ -36,9 +36,17 @@ SYNC_WORDS_PER_THREAD = 1_024  # DistributedTraining.DefaultSyncWordsPerThread
 MIN_SYNC_WORDS = 8_192         # DistributedTraining.MinSyncWords
 
 
+CHUNK_TOKENS = 16_384            # ChunkProducer.ChunkTokens: rounds come at chunk ends, so at most once a chunk
+
+
 def base_rows(threads):
     """ModelSync.BaseRows: the rows of each matrix in every round."""
-    return 1024 if threads >= 4 else 2048 if threads >= 2 else 4096
+    return 4096 if threads <= 4 else 2048 if threads <= 8 else 1024
+
+
+def round_words_of(threads):
+    """Words a rank trains between rounds: DistributedTraining.DefaultSyncWords, but at most one round a chunk."""
+    return max(MIN_SYNC_WORDS, SYNC_WORDS_PER_THREAD * threads, CHUNK_TOKENS)
 
 
 def ring_factor(ranks):
@@ -92,7 +100,7 @@ INFLATE_BYTES_PER_SECOND = 400e6  # .NET 10's GZipStream on enwiki: 322-445 MB/s
 def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per_second=1_000_000,
                 link_bytes_per_second=1.25e9, latency=30e-6, epoch_words=10_000_000_000):
     """The written model: per node, bytes sent per corpus word and the time share of synchronisation."""
-    round_words = max(MIN_SYNC_WORDS, SYNC_WORDS_PER_THREAD * threads)
+    round_words = round_words_of(threads)
     base = base_rows(threads)
     payload = mean_rows(vocabulary, base) * (dim + 2) * 4 * matrices      # bytes into one round's reductions
     full = vocabulary * (dim + 2) * 4 * matrices                      # the epoch-end round: every row
@@ -117,6 +125,12 @@ def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per
         lines.append(f"| {nodes:,} | {sent / round_words:.1f} | {sent / round_words * words_per_second / link_bytes_per_second:.1%} "
                      f"| {per_round * 1e3:.1f} ms | {busy:.1%} | {busy / threads:.1%} | {end:.1f} s | {end / (epoch_seconds + end):.1%} "
                      f"| {inflate / 1e6:,.0f} MB/s, {inflate / INFLATE_BYTES_PER_SECOND:.2f} cores |")
+    # Nodes of fewer threads: each thread trains words_per_second / threads words a second.
+    lines += ["", f"By threads per node, at 100 nodes and {words_per_second / threads:,.0f} words/s per thread:", "",
+              "| threads per node | a round every | base rows | bytes sent per corpus word | link use |", "|---:|---:|---:|---:|---:|"]
+    for t in (1, 2, 4, 8, 16):
+        sent = mean_rows(vocabulary, base_rows(t)) * (dim + 2) * 4 * matrices * ring_factor(100) / round_words_of(t)
+        lines.append(f"| {t} | {round_words_of(t):,} words | {base_rows(t):,} | {sent:.1f} | {sent * words_per_second / threads * t / link_bytes_per_second:.1%} |")
     most = INFLATE_BYTES_PER_SECOND / (words_per_second * TEXT_BYTES_PER_WORD)
     lines += ["", f"Reading one gzip corpus: every rank decompresses all of it ({TEXT_BYTES_PER_WORD} bytes of text per word, "
                   f"{INFLATE_BYTES_PER_SECOND / 1e6:.0f} MB/s per core), so one reader thread keeps up with at most {most:.0f} nodes "

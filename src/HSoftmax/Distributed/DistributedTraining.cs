@@ -15,14 +15,14 @@ public sealed class DistributedTraining(MpiJob job)
 {
     /// <summary>
     /// Words a rank trains between rounds by default, per training thread, with at least
-    /// <see cref="MinSyncWords"/>: 8,192 up to 8 threads, 16,384 with 16. Staleness follows the words a
-    /// rank trains between rounds, not its threads, so ranks of many threads need rounds about as often
-    /// as ranks of one; fewer rows each (ModelSync.BaseRows) keep the bytes per word to 1.2 to 2.4 times
-    /// those of the earlier 8,192 words per thread. On enwiki, 1 epoch, skip-gram + NS, three seeds: 4 ranks
-    /// x 4 threads scored 0.128 analogy and 2 x 8 0.128 (one process 0.128 with 2 threads), against 0.104
-    /// and (one seed) 0.116 with 8,192 words per thread; 2 x 8 with 16,384 words scored 0.122
-    /// (tools/results/scale-out.md). At 16 threads and 1M words/s per node, 10 GbE carries 100 nodes at
-    /// about half its capacity.
+    /// <see cref="MinSyncWords"/>: 8,192 up to 8 threads, 16,384 with 16. Rounds come at chunk ends, about
+    /// one every 16,384 words of the rank at any thread count, so up to 16 threads this means a round
+    /// after every chunk. Staleness follows the words a rank trains between rounds, not its threads, so
+    /// ranks of many threads need rounds as often as ranks of one; ModelSync.BaseRows keeps their bytes a
+    /// second in hand. On enwiki, 1 epoch, skip-gram + NS, three seeds: 4 ranks x 4 threads scored 0.135
+    /// analogy and 2 x 8 0.131 (one process 0.132), against 0.104 and (one seed) 0.116 with 8,192 words
+    /// per thread (tools/results/scale-out.md). At 16 threads and 1M words/s per node, 10 GbE carries 100
+    /// nodes at about half its capacity.
     /// </summary>
     public const int DefaultSyncWordsPerThread = 1_024;
 

@@ -16,14 +16,15 @@ namespace HSoftmax.Distributed;
 /// frequent words' input and noise rows, and the top of the Huffman tree (its last inner nodes). Row r
 /// then goes about every r / B rounds: each row gets about as many updates between two of its rounds,
 /// whatever its frequency, and all rows go at least every V / B rounds and at the end of every epoch. A
-/// round's payload is about B x (1 + log2(V / B) / 2) rows per matrix on average. With one thread a
-/// rank's rounds come only at chunk ends, and B is 4,096: pWord2Vec's 1,024 left the rarer half of
-/// enwiki's vocabulary to meet only at the epoch's end in a 52-round epoch at 4 ranks, and analogy fell
-/// from 0.186 (every row, every round) to 0.177, against 0.185 with 4,096. With 4 threads or more rounds
-/// come every 8,192 words of the rank rather than of each thread, 4 to 8 times as often, and B = 1,024
-/// keeps their bytes to 1.2 to 2.4 times those of the rounds of 4,096 rows they replace: stale rows need
-/// rounds more than rare rows need rows. 4 ranks x 4 threads scored 0.128 against 0.104
-/// (tools/results/scale-out.md).</para>
+/// round's payload is about B x (1 + log2(V / B) / 2) rows per matrix on average. Rounds come at chunk
+/// ends, so at most once a chunk (16,384 words) of the rank at any thread count, and a node's bytes a
+/// second grow with its threads. B is therefore 4,096 up to 4 threads, 2,048 up to 8 and 1,024
+/// (pWord2Vec's) beyond: at 62,500 words/s a thread, a node of any size then sends at most what the
+/// model's node of 16 threads sends, 55% of 10 GbE at 100 nodes (tools/scale_out.py --model). Fewer
+/// rows leave the rarer rows stale: with one thread, pWord2Vec's 1,024 let the rarer half of enwiki's
+/// vocabulary meet only at the epoch's end in a 52-round epoch at 4 ranks (analogy 0.177 against 0.185
+/// with 4,096), and at 4 ranks x 4 threads skip-gram + HS scored 0.210 with 1,024 rows and 0.218 with
+/// 4,096, one process 0.216 (seven seeds; tools/results/scale-out.md).</para>
 /// <para><b>How changes combine.</b> This is the thread-count issue's lesson (see SharedHotRows),
 /// at a longer interval. A row written often enough to settle within one round gets the same
 /// correction from every rank, computed from the same stale start; adding n of them makes it oscillate
@@ -57,10 +58,10 @@ internal sealed unsafe class ModelSync
 {
     /// <summary>
     /// Rows of each matrix in every round (the base of the schedule) for ranks of <paramref name="threads"/>
-    /// training threads: 4,096 with one thread, whose rounds come only at chunk ends; 2,048 with 2 or 3;
-    /// 1,024 (pWord2Vec's) from 4 threads on, whose rounds come more often. See the remarks.
+    /// training threads: 4,096 up to 4 threads, 2,048 up to 8, 1,024 (pWord2Vec's) beyond, so that a node
+    /// of any thread count sends about as many bytes a second as the model's node of 16. See the remarks.
     /// </summary>
-    public static int BaseRows(int threads) => threads >= 4 ? 1024 : threads >= 2 ? 2048 : 4096;
+    public static int BaseRows(int threads) => threads <= 4 ? 4096 : threads <= 8 ? 2048 : 1024;
     /// <summary>
     /// Rows that may settle within a round, and are combined by agreement, are the first round words / 32
     /// input and tree rows and round words / 128 noise rows, at least 64 each; the rest are summed. See
