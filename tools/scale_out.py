@@ -41,12 +41,13 @@ CHUNK_TOKENS = 16_384            # ChunkProducer.ChunkTokens: rounds come at chu
 
 def base_rows(threads):
     """ModelSync.BaseRows: the rows of each matrix in every round."""
-    return 4096 if threads <= 4 else 2048 if threads <= 8 else 1024
+    return 4096 if threads <= 4 else 1024
 
 
 def round_words_of(threads):
-    """Words a rank trains between rounds: DistributedTraining.DefaultSyncWords, but at most one round a chunk."""
-    return max(MIN_SYNC_WORDS, SYNC_WORDS_PER_THREAD * threads, CHUNK_TOKENS)
+    """Words a rank trains between rounds: DistributedTraining.DefaultSyncWords, rounded up to whole chunks,
+    since a round comes at the end of the chunk that reaches it."""
+    return math.ceil(max(MIN_SYNC_WORDS, SYNC_WORDS_PER_THREAD * threads) / CHUNK_TOKENS) * CHUNK_TOKENS
 
 
 def ring_factor(ranks):
@@ -97,6 +98,17 @@ TEXT_BYTES_PER_WORD = 5.9          # enwiki2015: 100.0 MB of text, 16.9M tokens
 INFLATE_BYTES_PER_SECOND = 400e6  # .NET 10's GZipStream on enwiki: 322-445 MB/s on one core of this machine (tools/results/scale-out.md)
 
 
+def round_cost(payload, nodes, round_time, link_bytes_per_second, latency):
+    """Bytes a node sends in one round, the round's time, and the share of time the thread that runs it spends there."""
+    sent = payload * ring_factor(nodes)
+    # Bandwidth: the ring's 2 (N-1)/N of the payload over the link; latency: log2(N) steps (recursive
+    # doubling, binomial trees) for each of the round's messages (a header and one per 4 MB piece).
+    messages = 1 + math.ceil(payload / (4 << 20))
+    per_round = sent / link_bytes_per_second + messages * 2 * math.log2(nodes) * latency
+    busy = per_round / (round_time + per_round)   # the thread that runs the round; the others train on
+    return sent, per_round, busy
+
+
 def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per_second=1_000_000,
                 link_bytes_per_second=1.25e9, latency=30e-6, epoch_words=10_000_000_000):
     """The written model: per node, bytes sent per corpus word and the time share of synchronisation."""
@@ -111,13 +123,7 @@ def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per
              "| nodes | bytes sent per corpus word | link use at this speed | a round: bandwidth + latency | one thread's time in rounds | the node's throughput lost | epoch-end round | its share of an epoch | one gzip corpus: each rank decompresses |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for nodes in (2, 16, 100, 1000):
-        sent = payload * ring_factor(nodes)
-        # Bandwidth: the ring's 2 (N-1)/N of the payload over the link; latency: log2(N) steps (recursive
-        # doubling, binomial trees) for each of the round's messages (a header and one per 4 MB piece).
-        messages = 1 + math.ceil(payload / (4 << 20))
-        per_round = sent / link_bytes_per_second + messages * 2 * math.log2(nodes) * latency
-        round_time = round_words / words_per_second
-        busy = per_round / (round_time + per_round)   # the thread that runs the round; the others train on
+        sent, per_round, busy = round_cost(payload, nodes, round_words / words_per_second, link_bytes_per_second, latency)
         epoch_seconds = epoch_words / (nodes * words_per_second)
         end = full * ring_factor(nodes) / link_bytes_per_second
         # Striped parts: every rank decompresses a gzip corpus whole, at the whole job's pace.
@@ -126,11 +132,15 @@ def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per
                      f"| {per_round * 1e3:.1f} ms | {busy:.1%} | {busy / threads:.1%} | {end:.1f} s | {end / (epoch_seconds + end):.1%} "
                      f"| {inflate / 1e6:,.0f} MB/s, {inflate / INFLATE_BYTES_PER_SECOND:.2f} cores |")
     # Nodes of fewer threads: each thread trains words_per_second / threads words a second.
-    lines += ["", f"By threads per node, at 100 nodes and {words_per_second / threads:,.0f} words/s per thread:", "",
-              "| threads per node | a round every | base rows | bytes sent per corpus word | link use |", "|---:|---:|---:|---:|---:|"]
+    per_thread = words_per_second / threads
+    lines += ["", f"By threads per node, at 100 nodes and {per_thread:,.0f} words/s per thread:", "",
+              "| threads per node | a round every | base rows | bytes sent per corpus word | link use | a round | the node's throughput lost |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
     for t in (1, 2, 4, 8, 16):
-        sent = mean_rows(vocabulary, base_rows(t)) * (dim + 2) * 4 * matrices * ring_factor(100) / round_words_of(t)
-        lines.append(f"| {t} | {round_words_of(t):,} words | {base_rows(t):,} | {sent:.1f} | {sent * words_per_second / threads * t / link_bytes_per_second:.1%} |")
+        node_payload = mean_rows(vocabulary, base_rows(t)) * (dim + 2) * 4 * matrices
+        sent, per_round, busy = round_cost(node_payload, 100, round_words_of(t) / (per_thread * t), link_bytes_per_second, latency)
+        lines.append(f"| {t} | {round_words_of(t):,} words | {base_rows(t):,} | {sent / round_words_of(t):.1f} "
+                     f"| {sent / round_words_of(t) * per_thread * t / link_bytes_per_second:.1%} | {per_round * 1e3:.1f} ms | {busy / t:.1%} |")
     most = INFLATE_BYTES_PER_SECOND / (words_per_second * TEXT_BYTES_PER_WORD)
     lines += ["", f"Reading one gzip corpus: every rank decompresses all of it ({TEXT_BYTES_PER_WORD} bytes of text per word, "
                   f"{INFLATE_BYTES_PER_SECOND / 1e6:.0f} MB/s per core), so one reader thread keeps up with at most {most:.0f} nodes "

@@ -18,13 +18,14 @@ namespace HSoftmax.Distributed;
 /// whatever its frequency, and all rows go at least every V / B rounds and at the end of every epoch. A
 /// round's payload is about B x (1 + log2(V / B) / 2) rows per matrix on average. Rounds come at chunk
 /// ends, so at most once a chunk (16,384 words) of the rank at any thread count, and a node's bytes a
-/// second grow with its threads. B is therefore 4,096 up to 4 threads, 2,048 up to 8 and 1,024
-/// (pWord2Vec's) beyond: at 62,500 words/s a thread, a node of any size then sends at most what the
-/// model's node of 16 threads sends, 55% of 10 GbE at 100 nodes (tools/scale_out.py --model). Fewer
-/// rows leave the rarer rows stale: with one thread, pWord2Vec's 1,024 let the rarer half of enwiki's
-/// vocabulary meet only at the epoch's end in a 52-round epoch at 4 ranks (analogy 0.177 against 0.185
-/// with 4,096), and at 4 ranks x 4 threads skip-gram + HS scored 0.210 with 1,024 rows and 0.218 with
-/// 4,096, one process 0.216 (seven seeds; tools/results/scale-out.md).</para>
+/// second grow with its threads. B is therefore 4,096 up to 4 threads and 1,024 (pWord2Vec's) beyond:
+/// at 62,500 words/s a thread, a node of 4 threads with 4,096 rows sends 47% of 10 GbE at 100 nodes, the
+/// model's node of 16 threads with 1,024 rows 55% (tools/scale_out.py --model). Fewer rows leave the
+/// rarer rows stale: with one thread, pWord2Vec's 1,024 let the rarer half of enwiki's vocabulary meet
+/// only at the epoch's end in a 52-round epoch at 4 ranks (analogy 0.177 against 0.185 with 4,096), and
+/// at 4 ranks x 4 threads skip-gram + HS scored 0.210 with 1,024 rows and 0.218 with 4,096, one process
+/// 0.216 (seven seeds). At 2 ranks x 8 threads 2,048 rows gained nothing over 1,024 (CBOW + NS 0.087
+/// against 0.089, skip-gram + HS 0.216 against 0.215; tools/results/scale-out.md).</para>
 /// <para><b>How changes combine.</b> This is the thread-count issue's lesson (see SharedHotRows),
 /// at a longer interval. A row written often enough to settle within one round gets the same
 /// correction from every rank, computed from the same stale start; adding n of them makes it oscillate
@@ -42,10 +43,9 @@ namespace HSoftmax.Distributed;
 /// WS-353 with this weight on every row, 0.105 / 0.480 with the cut at 1,024 rows; the cut at 256 rows,
 /// too low for rounds that long, let the loss climb (3.35 against 2.52). Noise rows are summed from a
 /// cut four times lower, --sync-words / 128 (64 rows for 8,192 words): on enwiki, 1 epoch, 4 ranks of
-/// 1 thread, CBOW + NS rose from 0.090 to 0.099 analogy on stripes of one chunk and scored 0.097 on the
-/// default stripes (seven seeds; one process 0.100). A word's input and noise rows move the same
+/// 1 thread, CBOW + NS rose from 0.091 to 0.097 analogy (seven seeds; one process 0.100). A word's input and noise rows move the same
 /// scores, and only one of the two may be summed that far up: with both cuts at 64 rows, skip-gram +
-/// NS at 4 ranks ended 8.4% above one process's loss on the bundled corpus, with either alone 1.3%.
+/// NS at 4 ranks ended 8.4% above one process's loss on the bundled corpus, with either alone 1.3-1.4%.
 /// The tree keeps the input rows' cut: at 64 rows skip-gram + HS's loss climbed 1.6%.</para>
 /// <para><b>Training goes on through a round.</b> The row's value at the last round is kept (one more
 /// copy of the weights), so what other training threads of this rank write to a row during a round is
@@ -58,10 +58,10 @@ internal sealed unsafe class ModelSync
 {
     /// <summary>
     /// Rows of each matrix in every round (the base of the schedule) for ranks of <paramref name="threads"/>
-    /// training threads: 4,096 up to 4 threads, 2,048 up to 8, 1,024 (pWord2Vec's) beyond, so that a node
-    /// of any thread count sends about as many bytes a second as the model's node of 16. See the remarks.
+    /// training threads: 4,096 up to 4 threads, 1,024 (pWord2Vec's) beyond, so that no node sends more bytes
+    /// a second than the model's node of 16 threads. See the remarks.
     /// </summary>
-    public static int BaseRows(int threads) => threads <= 4 ? 4096 : threads <= 8 ? 2048 : 1024;
+    public static int BaseRows(int threads) => threads <= 4 ? 4096 : 1024;
     /// <summary>
     /// Rows that may settle within a round, and are combined by agreement, are the first round words / 32
     /// input and tree rows and round words / 128 noise rows, at least 64 each; the rest are summed. See
