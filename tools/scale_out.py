@@ -34,9 +34,7 @@ from quality_frontier import scores_of
 CONFIGS = {"sg-hs": ("skipgram", "hs"), "sg-ns": ("skipgram", "ns"), "cbow-hs": ("cbow", "hs"), "cbow-ns": ("cbow", "ns")}
 SYNC_WORDS_PER_THREAD = 1_024  # DistributedTraining.DefaultSyncWordsPerThread
 MIN_SYNC_WORDS = 8_192         # DistributedTraining.MinSyncWords
-
-
-CHUNK_TOKENS = 16_384            # ChunkProducer.ChunkTokens: rounds come at chunk ends, so at most once a chunk
+CHUNK_TOKENS = 16_384          # ChunkProducer.ChunkTokens: rounds come at chunk ends, so at most once a chunk
 
 
 def base_rows(threads):

@@ -21,8 +21,8 @@ public sealed class DistributedTraining(MpiJob job)
     /// ranks of many threads need rounds as often as ranks of one; ModelSync.BaseRows keeps their bytes a
     /// second in hand. On enwiki, 1 epoch, skip-gram + NS, three seeds: 4 ranks x 4 threads scored 0.135
     /// analogy and 2 x 8 0.131 (one process of 4 and of 8 threads 0.129 and 0.128), against 0.104 and (one
-    /// seed) 0.116 with 8,192 words per thread (tools/results/scale-out.md). At 16 threads and 1M words/s per node, 10 GbE carries 100
-    /// nodes at about half its capacity.
+    /// seed) 0.116 with 8,192 words per thread (tools/results/scale-out.md). At 16 threads and 1M words/s
+    /// per node, 10 GbE carries 100 nodes at about half its capacity.
     /// </summary>
     public const int DefaultSyncWordsPerThread = 1_024;
 

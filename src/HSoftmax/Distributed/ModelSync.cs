@@ -43,10 +43,11 @@ namespace HSoftmax.Distributed;
 /// WS-353 with this weight on every row, 0.105 / 0.480 with the cut at 1,024 rows; the cut at 256 rows,
 /// too low for rounds that long, let the loss climb (3.35 against 2.52). Noise rows are summed from a
 /// cut four times lower, --sync-words / 128 (64 rows for 8,192 words): on enwiki, 1 epoch, 4 ranks of
-/// 1 thread, CBOW + NS rose from 0.091 to 0.097 analogy (seven seeds; one process 0.100). A word's input and noise rows move the same
-/// scores, and only one of the two may be summed that far up: with both cuts at 64 rows, skip-gram +
-/// NS at 4 ranks ended 8.4% above one process's loss on the bundled corpus, with either alone 1.3-1.4%.
-/// The tree keeps the input rows' cut: at 64 rows skip-gram + HS's loss climbed 1.6%.</para>
+/// 1 thread, CBOW + NS rose from 0.091 to 0.097 analogy (seven seeds; one process 0.100). A word's
+/// input and noise rows move the same scores, and only one of the two may be summed that far up: with
+/// both cuts at 64 rows, skip-gram + NS at 4 ranks ended 8.4% above one process's loss on the bundled
+/// corpus, with either alone 1.3-1.4%. The tree keeps the input rows' cut: at 64 rows skip-gram + HS's
+/// loss climbed 1.6%.</para>
 /// <para><b>Training goes on through a round.</b> The row's value at the last round is kept (one more
 /// copy of the weights), so what other training threads of this rank write to a row during a round is
 /// kept too: the round adds (combined change - this rank's change) to the row, not a new value over it.
