@@ -110,9 +110,13 @@ def round_cost(payload, nodes, round_time, link_bytes_per_second, latency):
 def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per_second=1_000_000,
                 link_bytes_per_second=1.25e9, latency=30e-6, epoch_words=10_000_000_000):
     """The written model: per node, bytes sent per corpus word and the time share of synchronisation."""
+    def payload_of(base):
+        """Bytes into one round's reductions: each row's dim floats, its flag and its squared length."""
+        return mean_rows(vocabulary, base) * (dim + 2) * 4 * matrices
+
     round_words = round_words_of(threads)
     base = base_rows(threads)
-    payload = mean_rows(vocabulary, base) * (dim + 2) * 4 * matrices      # bytes into one round's reductions
+    payload = payload_of(base)
     full = vocabulary * (dim + 2) * 4 * matrices                      # the epoch-end round: every row
     lines = [f"V = {vocabulary:,}, dim {dim}, {matrices} matrices, {threads} threads per node at {words_per_second:,} words/s, "
              f"a round every {round_words:,} words ({round_words / words_per_second:.2f} s); links {link_bytes_per_second * 8 / 1e9:.0f} Gb/s, "
@@ -135,10 +139,10 @@ def model_table(vocabulary=3_000_000, dim=100, matrices=2, threads=16, words_per
               "| threads per node | a round every | base rows | bytes sent per corpus word | link use | a round | the node's throughput lost |",
               "|---:|---:|---:|---:|---:|---:|---:|"]
     for t in (1, 2, 4, 8, 16):
-        node_payload = mean_rows(vocabulary, base_rows(t)) * (dim + 2) * 4 * matrices
-        sent, per_round, busy = round_cost(node_payload, 100, round_words_of(t) / (per_thread * t), link_bytes_per_second, latency)
-        lines.append(f"| {t} | {round_words_of(t):,} words | {base_rows(t):,} | {sent / round_words_of(t):.1f} "
-                     f"| {sent / round_words_of(t) * per_thread * t / link_bytes_per_second:.1%} | {per_round * 1e3:.1f} ms | {busy / t:.1%} |")
+        words = round_words_of(t)
+        sent, per_round, busy = round_cost(payload_of(base_rows(t)), 100, words / (per_thread * t), link_bytes_per_second, latency)
+        lines.append(f"| {t} | {words:,} words | {base_rows(t):,} | {sent / words:.1f} "
+                     f"| {sent / words * per_thread * t / link_bytes_per_second:.1%} | {per_round * 1e3:.1f} ms | {busy / t:.1%} |")
     most = INFLATE_BYTES_PER_SECOND / (words_per_second * TEXT_BYTES_PER_WORD)
     lines += ["", f"Reading one gzip corpus: every rank decompresses all of it ({TEXT_BYTES_PER_WORD} bytes of text per word, "
                   f"{INFLATE_BYTES_PER_SECOND / 1e6:.0f} MB/s per core), so one reader thread keeps up with at most {most:.0f} nodes "
