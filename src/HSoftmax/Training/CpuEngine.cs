@@ -412,6 +412,12 @@ internal sealed unsafe class TrainingRun
                     if (hs && ns) { var both = new BothObjectives(_objectives.Hs, _objectives.Ns); TrainChunk(ref both, chunk); }
                     else if (hs) { var h = _objectives.Hs; TrainChunk(ref h, chunk); }
                     else { var n = _objectives.Ns; TrainChunk(ref n, chunk); }
+                    // The shared count takes the chunk's words now. A chunk shorter than AlphaUpdateWords (a small
+                    // corpus dealt to many threads) kept them from the other threads' learning rates until the
+                    // epoch's end, so each epoch's rate fell in one step: 64 threads on a 36,000-word corpus
+                    // (chunks of about 560 words) ended 1.6% above one thread's loss on average, at most 2.6%
+                    // over 12 runs; flushed here, 0.6%, at most 1.6%. One thread's run is unchanged.
+                    FlushWords();
                     // The other ranks' words join the count at rounds: the learning rate follows the whole job's words.
                     if (_run._sync is { } sync) Interlocked.Add(ref _run._wordsDone, sync.AfterChunk(chunk.TokenCount));
                     producer.Recycle(chunk);
