@@ -126,6 +126,22 @@ internal sealed unsafe class TrainingRun
         _noise = plan.Noise?.Sampler;
     }
 
+    /// <summary>
+    /// Whether threads train on private copies of the hot rows (SharedHotRows): only with several threads,
+    /// each of which trains at least <see cref="MinMergesForHotRows"/> merge intervals over the run. The
+    /// copies are for speed, a shared cache line being slow to write from many cores; a copy is stale
+    /// between merges by up to <see cref="TrainingOptions.HotRowMergeWords"/> words of each thread, which on
+    /// a short run is much of the learning-rate schedule. Skip-gram + NS, 1 epoch of a 150,000-token corpus:
+    /// one thread's loss 3.424, 2 / 4 / 16 threads 3.666 / 3.691 / 3.710 with private copies (about 7
+    /// intervals each at 2 threads), 3.419 / 3.399 / 3.327 without (tools/results/threads.md). Plain
+    /// Hogwild, as the word2vec tool runs, is as right at any thread count, only slower where rows are hot.
+    /// </summary>
+    private bool PrivateHotRows =>
+        _o.Threads > 1 && _plan.TotalWords / ((long)_o.Threads * (_sync?.Job.Size ?? 1)) >= (long)MinMergesForHotRows * _o.HotRowMergeWords;
+
+    /// <summary>Merge intervals each thread must train over a run for private hot rows; see PrivateHotRows.</summary>
+    private const int MinMergesForHotRows = 16;
+
     public void Execute(CancellationToken cancellationToken)
     {
         var workers = new Worker[_o.Threads];
@@ -136,8 +152,9 @@ internal sealed unsafe class TrainingRun
                 objectives.Hs = new HierarchicalSoftmax(new OutputRows(Pinned.Pointer(_model.TreeOutputArray), _o.Dim), Pinned.Pointer(_tree.Links), _tree.WordCount, Sigmoid.Pointers);
             if (_noise is not null)
                 objectives.Ns = new NegativeSampling(new OutputRows(Pinned.Pointer(_model.NoiseOutputArray), _o.Dim), _o.Negative, AliasTable.Of(_noise), Sigmoid.Pointers);
-            // Private copies of the rows every thread writes most; one thread has nothing to share them with.
-            if (_o.Threads > 1)
+            // Private copies of the rows every thread writes most; one thread has nothing to share them with,
+            // and a short run has no use for them (see PrivateHotRows).
+            if (PrivateHotRows)
             {
                 // With two threads, the rows below the averaged ones are private too, and summed: see SharedHotRows.
                 bool pair = _o.Threads == 2;
