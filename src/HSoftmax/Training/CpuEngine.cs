@@ -136,8 +136,11 @@ internal sealed unsafe class TrainingRun
     /// intervals each at 2 threads), 3.419 / 3.399 / 3.327 without (tools/results/threads.md). Plain
     /// Hogwild, as the word2vec tool runs, is as right at any thread count, only slower where rows are hot.
     /// </summary>
-    private bool PrivateHotRows =>
-        _o.Threads > 1 && _plan.TotalWords / ((long)_o.Threads * (_sync?.Job.Size ?? 1)) >= (long)MinMergesForHotRows * _o.HotRowMergeWords;
+    private bool PrivateHotRows => UsesPrivateHotRows(_o, _plan.TotalWords, _sync?.Job.Size ?? 1);
+
+    /// <summary>PrivateHotRows' rule, for a run of <paramref name="totalWords"/> over <paramref name="ranks"/> processes.</summary>
+    internal static bool UsesPrivateHotRows(TrainingOptions o, long totalWords, int ranks) =>
+        o.Threads > 1 && totalWords / ((long)o.Threads * ranks) >= (long)MinMergesForHotRows * o.HotRowMergeWords;
 
     /// <summary>Merge intervals each thread must train over a run for private hot rows; see PrivateHotRows.</summary>
     private const int MinMergesForHotRows = 16;

@@ -20,17 +20,38 @@ public class ThreadCountTests
         { ModelKind.Cbow, LossKind.HierarchicalSoftmaxAndNegativeSampling },
     };
 
+    /// <remarks>
+    /// Three epochs, so that each of the 16 threads trains enough words for private copies of the hot rows,
+    /// whose merges broke this (CpuEngine's PrivateHotRows); on a shorter run they are plain Hogwild.
+    /// </remarks>
     [Theory]
     [MemberData(nameof(Configurations))]
     public void SixteenThreadsEndAtTheOneThreadLossOnTheBundledCorpus(ModelKind model, LossKind loss)
     {
         string corpus = RepositoryFiles.BundledCorpus;
-        var options = new TrainingOptions { Model = model, Loss = loss, Dim = 50, Epochs = 2, Seed = 5 };
+        var options = new TrainingOptions { Model = model, Loss = loss, Dim = 50, Epochs = 3, Seed = 5 };
         double one = new CpuEngine().Train(options with { Threads = 1 }, new CorpusReader([corpus])).Epochs[^1].Loss;
         var sixteen = new CpuEngine().Train(options with { Threads = 16 }, new CorpusReader([corpus]));
+        Assert.True(TrainingRun.UsesPrivateHotRows(options with { Threads = 16 }, sixteen.Epochs.Sum(e => e.Words), ranks: 1),
+            "16 threads no longer keep private hot rows on the bundled corpus: this test would not cover their merges");
         AssertLossNear(one, sixteen.Epochs[^1].Loss);
         Assert.True(sixteen.WordsPerSecond > 0);
     }
+
+    /// <summary>
+    /// Private hot rows need each thread to train 16 merge intervals (160,000 words by default) over the run,
+    /// whatever the ranks; a short run trains plain Hogwild.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1_000_000_000L, 1, false)]
+    [InlineData(2, 320_000L, 1, true)]
+    [InlineData(2, 319_998L, 1, false)]
+    [InlineData(16, 2_560_000L, 1, true)]
+    [InlineData(64, 180_000L, 1, false)]     // the planted corpus, 5 epochs
+    [InlineData(8, 5_120_000L, 4, true)]
+    [InlineData(8, 5_119_968L, 4, false)]
+    public void PrivateHotRowsNeedSixteenMergeIntervalsPerThread(int threads, long totalWords, int ranks, bool expected) =>
+        Assert.Equal(expected, TrainingRun.UsesPrivateHotRows(new TrainingOptions { Threads = threads }, totalWords, ranks));
 
     [Theory]
     [MemberData(nameof(Configurations))]
