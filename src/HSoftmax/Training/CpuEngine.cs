@@ -136,13 +136,13 @@ internal sealed unsafe class TrainingRun
     /// intervals each at 2 threads), 3.419 / 3.399 / 3.327 without (tools/results/threads.md). Plain
     /// Hogwild, as the word2vec tool runs, is as right at any thread count, only slower where rows are hot.
     /// </summary>
-    private bool PrivateHotRows => UsesPrivateHotRows(_o, _plan.TotalWords, _sync?.Job.Size ?? 1);
-
-    /// <summary>PrivateHotRows' rule, for a run of <paramref name="totalWords"/> over <paramref name="ranks"/> processes.</summary>
+    /// <param name="o">The run's options: its threads and merge interval.</param>
+    /// <param name="totalWords">The run's words, every epoch's and every rank's.</param>
+    /// <param name="ranks">The processes of a distributed run, 1 alone.</param>
     internal static bool UsesPrivateHotRows(TrainingOptions o, long totalWords, int ranks) =>
         o.Threads > 1 && totalWords / ((long)o.Threads * ranks) >= (long)MinMergesForHotRows * o.HotRowMergeWords;
 
-    /// <summary>Merge intervals each thread must train over a run for private hot rows; see PrivateHotRows.</summary>
+    /// <summary>Merge intervals each thread must train over a run for private hot rows; see UsesPrivateHotRows.</summary>
     private const int MinMergesForHotRows = 16;
 
     public void Execute(CancellationToken cancellationToken)
@@ -156,8 +156,8 @@ internal sealed unsafe class TrainingRun
             if (_noise is not null)
                 objectives.Ns = new NegativeSampling(new OutputRows(Pinned.Pointer(_model.NoiseOutputArray), _o.Dim), _o.Negative, AliasTable.Of(_noise), Sigmoid.Pointers);
             // Private copies of the rows every thread writes most; one thread has nothing to share them with,
-            // and a short run has no use for them (see PrivateHotRows).
-            if (PrivateHotRows)
+            // and a short run has no use for them (see UsesPrivateHotRows).
+            if (UsesPrivateHotRows(_o, _plan.TotalWords, _sync?.Job.Size ?? 1))
             {
                 // With two threads, the rows below the averaged ones are private too, and summed: see SharedHotRows.
                 bool pair = _o.Threads == 2;

@@ -63,7 +63,7 @@ public class DistributedTrainingTests
     /// The runs of 4 x 4 and 2 x 8 (16 threads on the machine's cores) train the threads' private copies
     /// of the hot rows, which rounds update under their locks, at the default rounds: one after every
     /// chunk of a rank, of 4,096 base rows with 4 threads and 1,024 with 8. At 4 x 8 each thread trains
-    /// too few words for private copies (CpuEngine's PrivateHotRows), and the rows are plain Hogwild.
+    /// too few words for private copies (CpuEngine's UsesPrivateHotRows), and the rows are plain Hogwild.
     /// </remarks>
     [RequiresToolTheory("mpirun")]
     [InlineData(2, 1, "skipgram", "ns")]

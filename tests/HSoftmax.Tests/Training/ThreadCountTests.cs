@@ -22,7 +22,7 @@ public class ThreadCountTests
 
     /// <remarks>
     /// Three epochs, so that each of the 16 threads trains enough words for private copies of the hot rows,
-    /// whose merges broke this (CpuEngine's PrivateHotRows); on a shorter run they are plain Hogwild.
+    /// whose merges broke this (CpuEngine's UsesPrivateHotRows); on a shorter run they are plain Hogwild.
     /// </remarks>
     [Theory]
     [MemberData(nameof(Configurations))]
