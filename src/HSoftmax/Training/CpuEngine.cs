@@ -425,8 +425,9 @@ internal sealed unsafe class TrainingRun
             {
                 while (true)
                 {
-                    // Between two chunks: the safe point where a checkpoint can stop this thread.
-                    _run._gate.Pass(() => { if (training) MergeHotRows(); FlushWords(); });
+                    // Between two chunks: the safe point where a checkpoint can stop this thread. Its words are
+                    // in the shared count already, added at the last chunk's end.
+                    _run._gate.Pass(() => { if (training) MergeHotRows(); });
                     if (Volatile.Read(ref _run._skipChunks) > 0) SkipTrainedChunks(queue, producer, cancellationToken);
                     if (!queue.TryTake(out var chunk, Timeout.Infinite, cancellationToken)) break;
                     if (!training)
